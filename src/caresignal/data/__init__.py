@@ -1,0 +1,1 @@
+"""Data: the bundled real public datasets (:mod:`caresignal.data.public`)."""
