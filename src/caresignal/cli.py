@@ -27,7 +27,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-datasets_app = typer.Typer(help="The real public datasets bundled with caresignal.", no_args_is_help=True)
+datasets_app = typer.Typer(
+    help="The real public datasets bundled with caresignal.", no_args_is_help=True
+)
 app.add_typer(datasets_app, name="datasets")
 
 EXIT_BAD_INPUT = 2
@@ -75,7 +77,9 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Find signals of harm among noise in hospital data, and make sure someone acts on them."""
@@ -128,7 +132,9 @@ def datasets_list(
 @datasets_app.command("show")
 @_translate_errors
 def datasets_show(
-    name: Annotated[str, typer.Argument(help="The dataset's name, as `caresignal datasets list` shows.")],
+    name: Annotated[
+        str, typer.Argument(help="The dataset's name, as `caresignal datasets list` shows.")
+    ],
     rows: Annotated[int, typer.Option("--rows", min=1, help="How many rows to show.")] = 10,
     csv: Annotated[bool, typer.Option("--csv", help="Write the whole dataset as CSV.")] = False,
 ) -> None:
