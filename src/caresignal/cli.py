@@ -125,7 +125,7 @@ def datasets_list(
     for column in ("name", "rows", "columns", "about"):
         table.add_column(column, justify="right" if column in {"rows", "columns"} else "left")
     for row in rows:
-        table.add_row(row["name"], f"{row['rows']:,}", str(row["columns"]), row["about"])
+        table.add_row(str(row["name"]), f"{row['rows']:,}", str(row["columns"]), str(row["about"]))
     _stdout().print(table)
 
 

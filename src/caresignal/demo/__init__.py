@@ -1,0 +1,52 @@
+"""``caresignal demo``: what caresignal finds in the bundled real datasets.
+
+Each part runs one of the field's methods on real published data and returns a frozen section
+that the command line renders as tables (:func:`render`) or JSON (``DemoReport.to_dict``):
+
+* :mod:`.ae`: Making Data Count XmR charts of A&E 4-hour performance for every trust;
+* :mod:`.lengthofstay`: an over-dispersed funnel plot of length of stay at 54 providers;
+* :mod:`.surgery`: risk-adjusted CUSUMs of 30-day mortality per cardiac surgeon;
+* :mod:`.switch`: a Bernoulli CUSUM and VLAD of deaths after arterial switch operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from caresignal.demo.ae import AESection, analyse_ae
+from caresignal.demo.lengthofstay import LengthOfStaySection, analyse_length_of_stay
+from caresignal.demo.render import render
+from caresignal.demo.surgery import SurgerySection, analyse_surgery
+from caresignal.demo.switch import SwitchSection, analyse_switch
+
+__all__ = ["DemoReport", "render", "run_demo"]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoReport:
+    """The four analyses of the demo."""
+
+    ae: AESection
+    length_of_stay: LengthOfStaySection
+    surgery: SurgerySection
+    switch: SwitchSection
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole report as JSON-ready values."""
+        return {
+            "ae_four_hour_performance": self.ae.to_dict(),
+            "length_of_stay_funnel": self.length_of_stay.to_dict(),
+            "cardiac_surgery_cusum": self.surgery.to_dict(),
+            "arterial_switch_cusum": self.switch.to_dict(),
+        }
+
+
+def run_demo() -> DemoReport:
+    """Run the four analyses on the bundled datasets."""
+    return DemoReport(
+        ae=analyse_ae(),
+        length_of_stay=analyse_length_of_stay(),
+        surgery=analyse_surgery(),
+        switch=analyse_switch(),
+    )

@@ -1,0 +1,104 @@
+"""``caresignal demo`` end to end: the analyses of the four bundled real datasets.
+
+The statistics behind each number are checked against their references in tests/stats/; here the
+demo is checked to put them together as documented in docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from caresignal.cli import app
+from caresignal.demo import DemoReport, run_demo
+
+
+@pytest.fixture(scope="module")
+def report() -> DemoReport:
+    return run_demo()
+
+
+@pytest.fixture(scope="module")
+def as_json() -> dict[str, Any]:
+    result = CliRunner().invoke(app, ["demo", "--json"])
+    assert result.exit_code == 0, result.output
+    payload: dict[str, Any] = json.loads(result.stdout)
+    return payload
+
+
+def test_ae_charts_every_type_one_trust_with_a_year_of_data(report: DemoReport) -> None:
+    section = report.ae
+    # 140 trusts have >= 12 months of type-1 data in NHSRdatasets::ae_attendances (2016-19).
+    assert len(section.trusts) == 140
+    assert sum(section.variation_counts().values()) == 140
+    assert sum(section.assurance_counts().values()) == 140
+    concerns = section.concerns()
+    assert all(trust.variation == "special_cause_concern_low" for trust in concerns)
+    assert [trust.latest for trust in concerns] == sorted(trust.latest for trust in concerns)
+    # The 95 % standard lies above the upper limit of every trust that consistently fails it.
+    failing = [t for t in section.trusts if t.assurance == "consistently_fail"]
+    assert failing
+    assert all(t.upl < 0.95 for t in failing)
+
+
+def test_length_of_stay_funnel_matches_funnelplotr(report: DemoReport) -> None:
+    section = report.length_of_stay
+    # FunnelPlotR's medpar example (pkgdown reference of funnel_plot; README): phi = 8.532851,
+    # tau2 = 0.02841023 (with expected counts rounded to 2 dp); 25 outliers at 99.8 % without
+    # over-dispersion, 9 with it.
+    assert section.phi == pytest.approx(8.532851, rel=1e-4)
+    assert section.tau2 == pytest.approx(0.02841023, rel=1e-3)
+    assert section.unadjusted_outliers == 25
+    high = {p.provider for p in section.outliers() if p.outlier == "high"}
+    assert high == {"030073", "032003"}
+    assert len(section.outliers()) == 9
+
+
+def test_surgery_uses_the_phase_one_model_and_the_published_designs(report: DemoReport) -> None:
+    section = report.surgery
+    # R: glm(died_30d ~ Parsonnet, binomial, data = phase I) gives -3.7905, 0.07984
+    # (tests/data/riskmodel/, riskmodel_reference.R).
+    assert section.model.coefficients.tolist() == pytest.approx([-3.7905, 0.07984], abs=1e-4)
+    assert section.model.n == 1766
+    assert section.model.events == 108
+    assert sum(s.operations for s in section.surgeons) == 3829
+    assert [s.surgeon for s in section.surgeons] == list(range(1, 8))
+    for surgeon in section.surgeons:
+        # VLAD ends at expected - observed.
+        assert surgeon.vlad == pytest.approx(surgeon.expected - surgeon.observed)
+        assert surgeon.false_alarms.startswith("about one false alarm every ")
+
+
+def test_switch_cusum_signals_inside_the_cluster_of_deaths(report: DemoReport) -> None:
+    section = report.switch
+    # surveillance::deleval: 104 operations, 9 deaths.
+    assert (section.operations, section.deaths) == (104, 9)
+    # Steiner, Cook & Farewell (1999) in-control parameters theta0 = (-2.3, -4.5, 2.5):
+    # R: (1 - plogis(-2.3)) * plogis(-4.5) + plogis(-2.3) * plogis(-2) = 0.0208479
+    assert section.expected_risk == pytest.approx(0.0208479, abs=1e-7)
+    # The deaths are at operations 34, 53, 55, 59, 63, 64, 67, 68 and 100: the designed chart
+    # (ARL0 = 1,000 operations) signals at the fourth and eighth of them.
+    assert section.signals == (59, 68)
+    assert section.vlad_final == pytest.approx(104 * section.expected_risk - 9)
+
+
+def test_json_output_holds_the_four_parts(as_json: dict[str, Any]) -> None:
+    assert set(as_json) == {
+        "ae_four_hour_performance",
+        "length_of_stay_funnel",
+        "cardiac_surgery_cusum",
+        "arterial_switch_cusum",
+    }
+    assert as_json["arterial_switch_cusum"]["signal_operations"] == [59, 68]
+    assert len(as_json["length_of_stay_funnel"]["providers"]) == 54
+
+
+def test_tables_name_what_was_found() -> None:
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 0
+    for text in ("1. A&E", "2. Length of stay", "3. Cardiac surgery", "4. Arterial switch"):
+        assert text in result.stdout
+    assert "signals at operations 59 and 68" in " ".join(result.stdout.split())
