@@ -104,7 +104,13 @@ def cardiac_surgery() -> pl.DataFrame:
     integer = pl.Int64()
     frame = _read(
         "cardiac_surgery.csv",
-        {"date": integer, "time": integer, "status": integer, "Parsonnet": integer, "surgeon": integer},
+        {
+            "date": integer,
+            "time": integer,
+            "status": integer,
+            "Parsonnet": integer,
+            "surgeon": integer,
+        },
     )
     return frame.with_columns(
         died_30d=((pl.col("status") == 1) & (pl.col("time") <= 30)).cast(pl.Int64),
