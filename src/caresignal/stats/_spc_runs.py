@@ -57,7 +57,7 @@ def anhoej_thresholds(n: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.int64
         raise ValueError("n must hold whole numbers of observations")
     longest = (np.round(np.log2(sizes)) + 3).astype(np.int64)
     crossings = np.asarray(stats.binom.ppf(0.05, sizes - 1, 0.5)).astype(np.int64)
-    return np.atleast_1d(longest), np.atleast_1d(crossings)
+    return readonly(np.atleast_1d(longest)), readonly(np.atleast_1d(crossings))
 
 
 @dataclass(frozen=True, slots=True)
