@@ -16,30 +16,19 @@ Each time is the best of five runs.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
+from _timing import best_of
 from caresignal.data.public import cardiac_surgery
 from caresignal.stats import arl
-
-
-def _best_of(runs: int, call: Callable[[], Any]) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = call()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:
     scores = cardiac_surgery()["Parsonnet"].to_numpy()[:5000]
     risk = 1.0 / (1.0 + np.exp(-(-3.68 + 0.077 * scores)))
     reference = arl.bernoulli_cusum_arl(risk, odds_ratio=2.0, h=4.5, grid=32000).arl
-    seconds, run = _best_of(5, lambda: arl.bernoulli_cusum_arl(risk, odds_ratio=2.0, h=4.5))
+    seconds, run = best_of(5, lambda: arl.bernoulli_cusum_arl(risk, odds_ratio=2.0, h=4.5))
     print(
         json.dumps(
             {
@@ -55,7 +44,7 @@ def main() -> None:
             }
         )
     )
-    seconds, found = _best_of(
+    seconds, found = best_of(
         5, lambda: arl.bernoulli_cusum_threshold(risk, odds_ratio=2.0, arl0=10_000)
     )
     print(

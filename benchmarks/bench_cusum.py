@@ -14,12 +14,10 @@ drawn at a 20 % raised odds, so the chart drifts up and signals. Three runs:
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
+from _timing import best_of
 from caresignal.stats import cusum
 
 TARGET_SECONDS = 0.5
@@ -33,15 +31,6 @@ def _series(n: int) -> tuple[np.ndarray, np.ndarray]:
     return outcome, risk
 
 
-def _best_of(runs: int, call: Callable[[], Any]) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = call()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
 def main() -> None:
     outcome, risk = _series(10_000_000)
     runs = [
@@ -51,7 +40,7 @@ def main() -> None:
     ]
     for name, n, h in runs:
         y, p = outcome[:n], risk[:n]
-        seconds, chart = _best_of(5, lambda y=y, p=p, h=h: cusum.bernoulli(y, p, h=h))
+        seconds, chart = best_of(5, lambda y=y, p=p, h=h: cusum.bernoulli(y, p, h=h))
         signals = int(chart.signals.size)
         print(
             json.dumps(

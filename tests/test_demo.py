@@ -92,7 +92,7 @@ def test_json_output_holds_the_four_parts(as_json: dict[str, Any]) -> None:
         "cardiac_surgery_cusum",
         "arterial_switch_cusum",
     }
-    assert as_json["arterial_switch_cusum"]["signal_operations"] == [59, 68]
+    assert as_json["arterial_switch_cusum"]["signals"] == [59, 68]
     assert len(as_json["length_of_stay_funnel"]["providers"]) == 54
 
 

@@ -8,6 +8,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from sequential_cusum import sequential_cusum
 
 from caresignal.data.public import cardiac_surgery, deleval
 from caresignal.stats import cusum
@@ -23,19 +24,6 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 def _logistic(intercept: float, slope: float, score: float) -> float:
     return 1.0 / (1.0 + math.exp(-(intercept + slope * score)))
-
-
-def _sequential(weights: np.ndarray, h: float, strict: bool, reset: bool) -> tuple[list, list]:
-    """The textbook recursion, one case at a time: the reference the fast path must match."""
-    level, path, signals = 0.0, [], []
-    for t, w in enumerate(weights):
-        level = max(0.0, level + w)
-        path.append(level)
-        if (level > h) if strict else (level >= h):
-            signals.append(t)
-            if reset:
-                level = 0.0
-    return path, signals
 
 
 # ---- published weights -------------------------------------------------------------------------
@@ -79,7 +67,7 @@ def test_bernoulli_matches_sequential_recursion(reset: bool, rule: str, odds_rat
     chart = cusum.bernoulli(
         outcome, risk, odds_ratio=odds_ratio, h=2.5, reset=reset, signal_rule=rule
     )
-    path, signals = _sequential(chart.weights, 2.5, rule == ">", reset)
+    path, signals = sequential_cusum(chart.weights, 2.5, strict=rule == ">", reset=reset)
     np.testing.assert_allclose(chart.statistic, path, rtol=0, atol=1e-9)
     assert chart.signals.tolist() == signals
     assert len(signals) > 3
@@ -92,7 +80,7 @@ def test_many_resets_match_sequential_recursion() -> None:
     rng = np.random.default_rng(2)
     weights = rng.normal(0.2, 1.0, 20000)
     statistic, signals = cusum_path(weights, 1.0, strict=False, reset=True)
-    path, expected = _sequential(weights, 1.0, False, True)
+    path, expected = sequential_cusum(weights, 1.0, strict=False, reset=True)
     np.testing.assert_allclose(statistic, path, atol=1e-9)
     assert signals.tolist() == expected
     assert len(expected) > 2000
@@ -148,7 +136,7 @@ def test_poisson_weights_and_lucas_scale() -> None:
     # W = y log 2 - (2 - 1) λ0, and W / log 2 = y - k with k = λ0 / log 2 (Lucas 1985).
     np.testing.assert_allclose(chart.weights, observed * math.log(2) - expected, atol=1e-12)
     np.testing.assert_allclose(chart.weights / math.log(2), observed - expected / math.log(2))
-    path, signals = _sequential(chart.weights, 2.0, False, True)
+    path, signals = sequential_cusum(chart.weights, 2.0, strict=False, reset=True)
     np.testing.assert_allclose(chart.statistic, path, atol=1e-12)
     assert chart.signals.tolist() == signals == [4]
     lower = cusum.poisson([0, 0, 0], 3.0, rate_ratio=0.5, h=4.0)
@@ -218,7 +206,7 @@ def test_cardiac_surgery_vlad_and_cusum() -> None:
     result = cusum.vlad(died, risk)
     assert result.statistic[-1] == pytest.approx(risk.sum() - died.sum())
     chart = cusum.bernoulli(died, risk, odds_ratio=2.0, h=4.5)
-    _, signals = _sequential(chart.weights, 4.5, False, True)
+    _, signals = sequential_cusum(chart.weights, 4.5, strict=False, reset=True)
     assert chart.signals.tolist() == signals
 
 

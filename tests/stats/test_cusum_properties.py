@@ -9,6 +9,7 @@ import pandas as pd
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sequential_cusum import sequential_cusum
 
 from caresignal.stats import cusum
 
@@ -25,17 +26,6 @@ def cases(draw: st.DrawFn, max_size: int = 300) -> tuple[list[int], list[float]]
     risk = draw(st.lists(risks, min_size=n, max_size=n))
     outcome = draw(st.lists(st.integers(min_value=0, max_value=1), min_size=n, max_size=n))
     return outcome, risk
-
-
-def _sequential(weights: np.ndarray, h: float, strict: bool) -> tuple[list[float], list[int]]:
-    level, path, signals = 0.0, [], []
-    for t, w in enumerate(weights):
-        level = max(0.0, level + w)
-        path.append(level)
-        if (level > h) if strict else (level >= h):
-            signals.append(t)
-            level = 0.0
-    return path, signals
 
 
 @given(cases(), ratios, thresholds, st.booleans(), st.sampled_from([">=", ">"]))
@@ -105,7 +95,7 @@ def test_statistic_restarts_from_zero_after_each_signal(data, odds_ratio, h, rul
     np.testing.assert_allclose(
         chart.statistic[after], np.maximum(0.0, chart.weights[after]), rtol=0, atol=1e-12
     )
-    path, signals = _sequential(chart.weights, h, rule == ">")
+    path, signals = sequential_cusum(chart.weights, h, strict=rule == ">", reset=True)
     np.testing.assert_allclose(chart.statistic, path, rtol=0, atol=1e-9)
     assert chart.signals.tolist() == signals
 

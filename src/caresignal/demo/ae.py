@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -36,19 +36,7 @@ class TrustPerformance:
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as JSON-ready values (the date as ISO text)."""
-        return {
-            "org_code": self.org_code,
-            "months": self.months,
-            "latest_period": self.latest_period.isoformat(),
-            "latest": self.latest,
-            "mean": self.mean,
-            "lpl": self.lpl,
-            "upl": self.upl,
-            "latest_rule": self.latest_rule,
-            "variation": self.variation,
-            "assurance": self.assurance,
-            "trial_limits": self.trial_limits,
-        }
+        return {**asdict(self), "latest_period": self.latest_period.isoformat()}
 
 
 @dataclass(frozen=True, slots=True)

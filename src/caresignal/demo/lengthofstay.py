@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import polars as pl
@@ -28,15 +28,7 @@ class ProviderRatio:
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as JSON-ready values."""
-        return {
-            "provider": self.provider,
-            "observed": self.observed,
-            "expected": self.expected,
-            "ratio": self.ratio,
-            "lower": self.lower,
-            "upper": self.upper,
-            "outlier": self.outlier,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ phase I case mix, put in years at each surgeon's own volume.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,13 @@ DAYS_PER_YEAR = 365.25
 
 @dataclass(frozen=True, slots=True)
 class SurgeonChart:
-    """One surgeon's phase II operations, expected and observed deaths, and CUSUM signals."""
+    """One surgeon's phase II operations, expected and observed deaths, and CUSUM signals.
+
+    ``deterioration_signals`` and ``improvement_signals`` are the day numbers of the operations at
+    which the doubling (h = 4.5) and halving (h = 4) charts signalled; ``vlad`` is expected minus
+    observed deaths; ``false_alarms`` says how often the doubling chart would signal by chance at
+    this surgeon's volume.
+    """
 
     surgeon: int
     operations: int
@@ -40,17 +46,8 @@ class SurgeonChart:
     false_alarms: str
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as JSON-ready values; signals are the day numbers of the signalling cases."""
-        return {
-            "surgeon": self.surgeon,
-            "operations": self.operations,
-            "observed_deaths": self.observed,
-            "expected_deaths": self.expected,
-            "deterioration_signal_days": list(self.deterioration_signals),
-            "improvement_signal_days": list(self.improvement_signals),
-            "vlad_lives": self.vlad,
-            "false_alarms_at_h_4_5": self.false_alarms,
-        }
+        """The fields as JSON-ready values."""
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ threshold is designed, not guessed: the h whose in-control ARL is 1,000 operatio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import polars as pl
@@ -41,20 +41,9 @@ class SwitchSection:
     vlad_final: float
 
     def to_dict(self) -> dict[str, Any]:
-        """The section as JSON-ready values; signals are 1-based operation numbers."""
-        return {
-            "operations": self.operations,
-            "deaths": self.deaths,
-            "expected_deaths": self.operations * self.expected_risk,
-            "expected_risk": self.expected_risk,
-            "odds_ratio": ODDS_RATIO,
-            "h": self.h,
-            "arl0_operations": ARL0_OPERATIONS,
-            "false_alarms": self.false_alarms,
-            "signal_operations": list(self.signals),
-            "vlad_lowest": self.vlad_lowest,
-            "vlad_final": self.vlad_final,
-        }
+        """The section as JSON-ready values; ``signals`` are 1-based operation numbers."""
+        design = {"odds_ratio": ODDS_RATIO, "arl0_operations": ARL0_OPERATIONS}
+        return {**asdict(self), **design, "expected_deaths": self.operations * self.expected_risk}
 
 
 def analyse_switch(frame: pl.DataFrame | None = None) -> SwitchSection:
