@@ -328,7 +328,7 @@ def test_ratio_argument_errors(kwargs: dict[str, object], pattern: str) -> None:
 @pytest.mark.parametrize(
     ("numerator", "denominator", "target", "pattern"),
     [
-        ([5, 12], [10, 11], None, r"numerator\[1\] is 12, more than denominator\[1\] = 11"),
+        ([5, 12], [10, 11], None, r"numerator\[1\] is 12.0, more than denominator\[1\] \(11.0\)"),
         ([1.5, 2], [10, 11], None, r"numerator\[0\] is 1.5; expected a whole number"),
         ([1, 2], [10.5, 11], None, r"denominator\[0\] is 10.5; expected a whole number"),
         ([0, 0], [10, 11], None, "numerator: the overall proportion is 0"),

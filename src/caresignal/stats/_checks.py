@@ -25,12 +25,14 @@ __all__ = [
     "as_bool_array",
     "as_float_array",
     "as_int_positions",
+    "check_at_most",
     "check_choice",
     "check_finite_scalar",
     "check_int",
     "check_level",
     "check_positive",
     "check_same_length",
+    "check_whole",
     "readonly",
 ]
 
@@ -150,6 +152,27 @@ def as_int_positions(name: str, values: Any, *, length: int) -> NDArray[np.int64
         i = int(np.argmax(bad))
         raise ValueError(f"{name}[{i}] is {array[i]}; expected a position from 0 to {length - 1}")
     return np.unique(array)
+
+
+def check_whole(name: str, values: FloatArray) -> FloatArray:
+    """Refuse values that are not whole numbers (counts), naming the first; return ``values``."""
+    fractional = values != np.round(values)
+    if fractional.any():
+        i = int(np.argmax(fractional))
+        value = float(values[i])
+        raise ValueError(f"{name}[{i}] is {value!r}; expected a whole number (a count)")
+    return values
+
+
+def check_at_most(name: str, values: FloatArray, other_name: str, other: FloatArray) -> None:
+    """Refuse any of ``values`` above ``other`` at the same position (e.g. events > cases)."""
+    over = values > other
+    if over.any():
+        i = int(np.argmax(over))
+        raise ValueError(
+            f"{name}[{i}] is {float(values[i])!r}, more than {other_name}[{i}] "
+            f"({float(other[i])!r}); expected {name} <= {other_name}"
+        )
 
 
 def check_same_length(**arrays: NDArray[Any]) -> int:

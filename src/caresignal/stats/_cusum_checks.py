@@ -1,8 +1,8 @@
 """Argument checks shared by :mod:`caresignal.stats.cusum` and :mod:`caresignal.stats.arl`.
 
-They build on :mod:`caresignal.stats._checks` for the kinds of argument it does not cover yet
-(a ratio that must not be 1, a probability or mean given either once or per case, whole-number
-counts, a threshold that may be infinite). Candidates to move into the shared checker.
+They build on :mod:`caresignal.stats._checks` for the kinds of argument only the CUSUM and its
+run lengths take: a ratio that must not be 1, a probability or mean given either once or per
+case, a threshold that may be infinite, a head start and the signal rule.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from caresignal.stats._checks import as_float_array, check_choice, check_positive
+from caresignal.stats._checks import as_float_array, check_choice, check_positive, check_whole
 
 FloatArray = NDArray[np.float64]
 
@@ -90,9 +90,4 @@ def _per_case(name: str, values: Any, length: int | None, maximum: float | None)
 
 def as_counts(name: str, values: Any) -> FloatArray:
     """Observed counts: whole numbers >= 0 (returned as floats)."""
-    counts = as_float_array(name, values, minimum=0.0)
-    fractional = counts != np.floor(counts)
-    if fractional.any():
-        i = int(np.argmax(fractional))
-        raise ValueError(f"{name}[{i}] is {float(counts[i])!r}; expected a whole number of events")
-    return counts
+    return check_whole(name, as_float_array(name, values, minimum=0.0))

@@ -1,7 +1,7 @@
 """Argument checks specific to funnel plots (built on :mod:`caresignal.stats._checks`).
 
-Candidates for the shared checker: :func:`check_whole`, :func:`check_share` and
-:func:`check_levels` are not funnel-specific.
+:func:`check_share` and :func:`check_levels` are not funnel-specific either; they move to the
+shared checker when a second module needs them.
 """
 
 from __future__ import annotations
@@ -14,21 +14,15 @@ from numpy.typing import NDArray
 
 from caresignal.stats._checks import (
     as_float_array,
+    check_at_most,
     check_finite_scalar,
     check_level,
     check_positive,
     check_same_length,
+    check_whole,
 )
 
 FloatArray = NDArray[np.float64]
-
-
-def check_whole(name: str, values: FloatArray) -> None:
-    """Refuse values that are not whole numbers (counts), naming the first one."""
-    bad = values != np.round(values)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(f"{name}[{i}] is {float(values[i])!r}; expected a whole number (a count)")
 
 
 def check_share(name: str, value: Any, *, below: float) -> float:
@@ -65,13 +59,7 @@ def counts(numerator: Any, denominator: Any, kind: str) -> tuple[FloatArray, Flo
     if kind == "proportion":
         check_whole("numerator", observed)
         check_whole("denominator", size)
-        over = observed > size
-        if over.any():
-            i = int(np.argmax(over))
-            raise ValueError(
-                f"numerator[{i}] is {observed[i]:g}, more than denominator[{i}] = {size[i]:g}; "
-                "a proportion needs numerator <= denominator"
-            )
+        check_at_most("numerator", observed, "denominator", size)
     return observed, size
 
 

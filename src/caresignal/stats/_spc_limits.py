@@ -21,7 +21,6 @@ __all__ = [
     "AttributeSpread",
     "LimitGroups",
     "attribute_lines",
-    "check_at_most",
     "grouped_mr_bar",
     "limit_groups",
     "xmr_lines",
@@ -194,17 +193,3 @@ def attribute_lines(
         included=groups.included,
     )
     return lines, AttributeSpread(sigma=sigma, sigma_z=sigma_z)
-
-
-def check_at_most(name: str, values: FloatArray, other_name: str, other: FloatArray) -> None:
-    """Raise if any ``values`` exceeds ``other`` at the same position (e.g. events > cases).
-
-    A candidate for :mod:`caresignal.stats._checks`.
-    """
-    bad = values > other
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(
-            f"{name}[{i}] is {float(values[i])!r}, more than {other_name}[{i}] "
-            f"({float(other[i])!r}); expected {name} <= {other_name}"
-        )

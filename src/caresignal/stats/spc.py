@@ -17,12 +17,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from caresignal.stats._checks import (
     as_float_array,
+    check_at_most,
     check_positive,
     check_same_length,
     readonly,
 )
 from caresignal.stats._spc_build import ChartOptions, attribute_chart, chart_fields
-from caresignal.stats._spc_limits import MDC_LIMIT_FACTOR, check_at_most, xmr_lines
+from caresignal.stats._spc_limits import MDC_LIMIT_FACTOR, xmr_lines
 from caresignal.stats._spc_results import AttributeChart, ControlChart, XmRChart
 from caresignal.stats._spc_runs import (
     RunChart,
