@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from caresignal.stats._checks import as_bool_array, check_same_length, readonly
 from caresignal.stats._cusum_checks import (
@@ -44,15 +44,18 @@ from caresignal.stats._cusum_results import CusumResult, VladResult
 
 __all__ = ["CusumResult", "VladResult", "bernoulli", "poisson", "vlad", "weights"]
 
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
-def _outcome_and_risk(outcome: ArrayLike, risk: ArrayLike) -> tuple[Any, Any]:
+
+def _outcome_and_risk(outcome: ArrayLike, risk: ArrayLike) -> tuple[BoolArray, FloatArray]:
     events = as_bool_array("outcome", outcome)
     risks = as_probabilities("risk", risk, length=events.size)
     check_same_length(outcome=events, risk=risks)
     return events, risks
 
 
-def weights(outcome: ArrayLike, risk: ArrayLike, *, odds_ratio: float = 2.0) -> Any:
+def weights(outcome: ArrayLike, risk: ArrayLike, *, odds_ratio: float = 2.0) -> FloatArray:
     """Steiner's log-likelihood-ratio CUSUM weight of each case.
 
     ``W_t = y_t·log(R_A) + log(1 / (1 − p_t + R_A·p_t))``: the log of how much more likely the
@@ -98,11 +101,13 @@ def weights(outcome: ArrayLike, risk: ArrayLike, *, odds_ratio: float = 2.0) -> 
     """
     events, risks = _outcome_and_risk(outcome, risk)
     ratio = check_ratio("odds_ratio", odds_ratio)
-    result = np.where(events, np.log(ratio), 0.0) - np.log1p((ratio - 1.0) * risks)
+    result: FloatArray = np.where(events, np.log(ratio), 0.0) - np.log1p((ratio - 1.0) * risks)
     return readonly(result)
 
 
-def _chart(case_weights: Any, ratio: float, h: Any, reset: bool, signal_rule: Any) -> CusumResult:
+def _chart(
+    case_weights: FloatArray, ratio: float, h: Any, reset: bool, signal_rule: Any
+) -> CusumResult:
     limit = check_threshold("h", h)
     strict = check_signal_rule(signal_rule)
     if not isinstance(reset, bool | np.bool_):
@@ -180,10 +185,8 @@ def bernoulli(
     >>> chart.signals.tolist()
     [2]
     """
-    events, risks = _outcome_and_risk(outcome, risk)
-    ratio = check_ratio("odds_ratio", odds_ratio)
-    case_weights = np.where(events, np.log(ratio), 0.0) - np.log1p((ratio - 1.0) * risks)
-    return _chart(readonly(case_weights), ratio, h, reset, signal_rule)
+    case_weights = weights(outcome, risk, odds_ratio=odds_ratio)
+    return _chart(case_weights, check_ratio("odds_ratio", odds_ratio), h, reset, signal_rule)
 
 
 def poisson(
