@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import typer.main
 from typer.testing import CliRunner
 
 from caresignal import __version__
@@ -63,3 +65,17 @@ def test_datasets_show_csv_writes_every_row() -> None:
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "patient,death,nearmiss"
     assert len(lines) == 1 + 104
+
+
+def test_every_command_is_documented_in_docs_cli() -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    group = typer.main.get_group(app)
+
+    def paths(command: object, prefix: str) -> list[str]:
+        children = getattr(command, "commands", None)
+        if not children:
+            return [prefix]
+        return [p for name, child in children.items() for p in paths(child, f"{prefix} {name}")]
+
+    for path in paths(group, "caresignal"):
+        assert f"`{path}" in docs, f"docs/cli.md does not describe `{path}`"
