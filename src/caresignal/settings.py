@@ -1,0 +1,38 @@
+"""caresignal's settings: one typed object, read from ``CARESIGNAL_*`` environment variables.
+
+A :class:`Settings` is built once at the edge (the command line, later the web app) and passed in
+to whatever needs it; nothing imports a global instance. Every setting is declared here once,
+with its help text, and documented in ``docs/settings.md`` (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_DATA_DIR", "Settings"]
+
+#: Where caresignal keeps its data when neither ``--data-dir`` nor ``CARESIGNAL_DATA_DIR`` says.
+DEFAULT_DATA_DIR = Path("caresignal-data")
+
+
+class Settings(BaseSettings):
+    """Settings of one caresignal installation.
+
+    Examples
+    --------
+    >>> Settings(data_dir=Path("/srv/caresignal")).data_dir.as_posix()
+    '/srv/caresignal'
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CARESIGNAL_", frozen=True, extra="forbid")
+
+    data_dir: Path = Field(
+        default=DEFAULT_DATA_DIR,
+        description=(
+            "The data directory: imported batches, the import ledger and the synthetic dataset's "
+            "truth file. Relative paths are taken from the current directory."
+        ),
+    )
