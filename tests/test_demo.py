@@ -7,23 +7,34 @@ demo is checked to put them together as documented in docs/cli.md.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from caresignal.cli import app
+from caresignal.clock import FixedClock
 from caresignal.demo import DemoReport, run_demo
 
-
-@pytest.fixture(scope="module")
-def report() -> DemoReport:
-    return run_demo()
+CLOCK = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture(scope="module")
-def as_json() -> dict[str, Any]:
-    result = CliRunner().invoke(app, ["demo", "--json"])
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo-data")
+
+
+@pytest.fixture(scope="module")
+def report(data_dir: Path) -> DemoReport:
+    return run_demo(data_dir, clock=CLOCK, scale="small", seed=1)
+
+
+@pytest.fixture(scope="module")
+def as_json(report: DemoReport, data_dir: Path) -> dict[str, Any]:
+    args = ["demo", "--json", "--data-dir", str(data_dir), "--scale", "small"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     payload: dict[str, Any] = json.loads(result.stdout)
     return payload
@@ -91,14 +102,39 @@ def test_json_output_holds_the_four_parts(as_json: dict[str, Any]) -> None:
         "length_of_stay_funnel",
         "cardiac_surgery_cusum",
         "arterial_switch_cusum",
+        "synthetic_national_dataset",
     }
     assert as_json["arterial_switch_cusum"]["signals"] == [59, 68]
     assert len(as_json["length_of_stay_funnel"]["providers"]) == 54
 
 
-def test_tables_name_what_was_found() -> None:
-    result = CliRunner().invoke(app, ["demo"])
+def test_first_run_loads_the_synthetic_dataset_and_later_runs_reuse_it(
+    report: DemoReport, as_json: dict[str, Any]
+) -> None:
+    section = report.synthetic
+    assert section.loaded_now
+    assert section.records["births"] > 50_000
+    assert all(count > 0 for count in section.records.values())
+    assert (section.first_birth, section.last_birth) == ("2023-01-01", "2025-12-31")
+    # The five problems of issue 3, section 3, recorded in truth.json.
+    assert len(section.problems) == 5
+    assert all(rate.observed is not None and rate.observed > 0 for rate in section.rates)
+    # The JSON run came second, on the same directory: nothing was loaded again.
+    again = as_json["synthetic_national_dataset"]
+    assert again["loaded_now"] is False
+    assert again["records"] == section.records
+
+
+def test_tables_name_what_was_found(data_dir: Path, report: DemoReport) -> None:
+    args = ["demo", "--data-dir", str(data_dir), "--scale", "small"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0
-    for text in ("1. A&E", "2. Length of stay", "3. Cardiac surgery", "4. Arterial switch"):
+    for text in (
+        "1. A&E",
+        "2. Length of stay",
+        "3. Cardiac surgery",
+        "4. Arterial switch",
+        "5. The synthetic national dataset",
+    ):
         assert text in result.stdout
     assert "signals at operations 59 and 68" in " ".join(result.stdout.split())

@@ -8,17 +8,25 @@ bad input or usage, with one clear line saying what was wrong and a hint saying 
 from __future__ import annotations
 
 import functools
+import getpass
 import json
 import sys
-from collections.abc import Callable
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar, cast
 
 import typer
 from rich.console import Console
 
 from caresignal import __version__
 from caresignal.data import public
-from caresignal.errors import CaresignalError
+from caresignal.errors import CaresignalError, ImportRejectedError
+from caresignal.settings import Settings
+
+if TYPE_CHECKING:
+    from caresignal.data.dataset import ImportResult
+    from caresignal.data.synth import Scale
 
 app = typer.Typer(
     name="caresignal",
@@ -33,6 +41,15 @@ datasets_app = typer.Typer(
 app.add_typer(datasets_app, name="datasets")
 
 EXIT_BAD_INPUT = 2
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="The data directory [default: $CARESIGNAL_DATA_DIR, else ./caresignal-data].",
+        show_default=False,
+    ),
+]
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -63,6 +80,24 @@ def _translate_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _settings(data_dir: Path | None) -> Settings:
+    return Settings() if data_dir is None else Settings(data_dir=data_dir)
+
+
+@contextmanager
+def _progress(description: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on standard error (when it is a terminal) that shows each stage of a long job."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as bar:
+        task = bar.add_task(description)
+        yield lambda stage: bar.update(task, description=f"{description}: {stage}")
+
+
 def _print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
 
@@ -88,16 +123,181 @@ def _root(
 @app.command()
 @_translate_errors
 def demo(
+    data_dir: DataDirOption = None,
+    scale: Annotated[
+        str,
+        typer.Option("--scale", help="Scale of the synthetic dataset loaded on the first run."),
+    ] = "national",
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Its seed.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
-    """Analyse the bundled real datasets and show what caresignal finds in them."""
+    """Analyse the bundled real datasets, and load and summarise the synthetic national dataset."""
+    from caresignal.clock import SystemClock
+    from caresignal.data.synth import SCALES
     from caresignal.demo import render, run_demo  # imported here: the statistics load on demand
 
-    report = run_demo()
+    if scale not in SCALES:
+        _fail(f"there is no synthetic scale called {scale!r}", f"choose {_or(SCALES)}")
+    directory = _settings(data_dir).data_dir
+    with _progress(f"Loading the {scale} synthetic dataset into {directory}") as stage:
+        report = run_demo(
+            directory, clock=SystemClock(), scale=cast("Scale", scale), seed=seed, on_stage=stage
+        )
     if as_json:
         _print_json(report.to_dict())
     else:
         render(report, _stdout())
+
+
+@app.command("import")
+@_translate_errors
+def import_(
+    table: Annotated[
+        str, typer.Argument(help="The table the files hold, e.g. organisations or births.")
+    ],
+    files: Annotated[
+        list[Path], typer.Argument(help="One or more CSV, Parquet or Excel (.xlsx) files.")
+    ],
+    data_dir: DataDirOption = None,
+    correction: Annotated[
+        bool,
+        typer.Option(
+            "--correction", help="The records correct ones already loaded, and replace them."
+        ),
+    ] = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who is importing [default: your user name].")
+    ] = None,
+    exposure: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exposure",
+            help="For counts: an indicator whose denominator is an exposure such as bed days, "
+            "so the numerator may exceed it (repeat for several).",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Check files against a table's schema and load them all, or refuse them all."""
+    from caresignal.clock import SystemClock
+    from caresignal.data.dataset import Dataset
+    from caresignal.data.imports import import_files
+    from caresignal.data.schema import SCHEMAS
+
+    if table not in SCHEMAS:
+        _fail(f"there is no table called {table!r}", f"choose one of: {', '.join(SCHEMAS)}")
+    dataset = Dataset(_settings(data_dir).data_dir)
+    try:
+        with _progress(f"Importing {table}") as stage:
+            result = import_files(
+                dataset,
+                table,
+                files,
+                clock=SystemClock(),
+                imported_by=by or getpass.getuser(),
+                correction=correction,
+                exposure_indicators=exposure or (),
+                on_stage=stage,
+            )
+    except ImportRejectedError as error:
+        _reject(error, as_json)
+    if as_json:
+        _print_json(
+            {
+                "status": "loaded" if result.added else "already_loaded",
+                "batch": result.batch.to_dict(),
+            }
+        )
+    else:
+        _stdout().print(_sentence(result.describe()))
+
+
+@app.command()
+@_translate_errors
+def synth(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="A data directory to import into, or with --raw a folder for the files."
+        ),
+    ],
+    scale: Annotated[
+        str, typer.Option("--scale", help="small (tests), medium, national (demo) or huge.")
+    ] = "national",
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Same seed, same dataset.")] = 1,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Write only the plain files and truth.json.")
+    ] = False,
+    file_format: Annotated[
+        str, typer.Option("--format", help="File format with --raw: csv or parquet.")
+    ] = "csv",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Generate the synthetic national dataset, whose hidden problems are known (truth.json)."""
+    from caresignal.clock import SystemClock
+    from caresignal.data import synth as synthetic
+    from caresignal.data.dataset import Dataset
+    from caresignal.data.imports import import_synthetic
+
+    if scale not in synthetic.SCALES:
+        _fail(f"there is no synthetic scale called {scale!r}", f"choose {_or(synthetic.SCALES)}")
+    chosen = cast("synthetic.Scale", scale)
+    if raw:
+        if file_format not in synthetic.FORMATS:
+            _fail(f"cannot write {file_format!r} files", "choose --format csv or --format parquet")
+        with _progress(f"Generating the {scale} dataset"):
+            dataset = synthetic.generate(chosen, seed)
+            paths = synthetic.write_raw(dataset, out, format=file_format)
+        if as_json:
+            _print_json({"files": [str(path) for path in paths]})
+        else:
+            _stdout().print(f"Wrote {len(paths)} files to {out}.")
+        return
+    with _progress(f"Generating and importing the {scale} dataset") as stage:
+        results = import_synthetic(Dataset(out), chosen, seed, clock=SystemClock(), on_stage=stage)
+    if as_json:
+        _print_json([_result_json(result) for result in results])
+        return
+    for result in results:
+        _stdout().print(_sentence(result.describe()))
+    _stdout().print(f"The truth behind the data is in {out / 'truth.json'}.")
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter and a full stop; the rest as written (names too)."""
+    return text[:1].upper() + text[1:] + "."
+
+
+def _or(choices: Any) -> str:
+    names = list(choices)
+    return ", ".join(names[:-1]) + f" or {names[-1]}"
+
+
+def _result_json(result: ImportResult) -> dict[str, Any]:
+    return {
+        "status": "loaded" if result.added else "already_loaded",
+        "batch": result.batch.to_dict(),
+    }
+
+
+def _reject(error: ImportRejectedError, as_json: bool) -> NoReturn:
+    """Show every problem of a refused import, then exit with code 2."""
+    from caresignal.data.load import format_problems
+
+    if as_json:
+        _print_json(
+            {
+                "status": "rejected",
+                "message": error.message,
+                "total": error.total,
+                "problems": [problem.to_dict() for problem in error.problems],
+            }
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    console = Console(stderr=True, highlight=False)
+    for line in format_problems(error):
+        console.print(line, markup=False, soft_wrap=True)
+    _fail(error.message, error.hint)
 
 
 @datasets_app.command("list")

@@ -6,19 +6,28 @@ that the command line renders as tables (:func:`render`) or JSON (``DemoReport.t
 * :mod:`.ae`: Making Data Count XmR charts of A&E 4-hour performance for every trust;
 * :mod:`.lengthofstay`: an over-dispersed funnel plot of length of stay at 54 providers;
 * :mod:`.surgery`: risk-adjusted CUSUMs of 30-day mortality per cardiac surgeon;
-* :mod:`.switch`: a Bernoulli CUSUM and VLAD of deaths after arterial switch operations.
+* :mod:`.switch`: a Bernoulli CUSUM and VLAD of deaths after arterial switch operations;
+* :mod:`.synthetic`: the synthetic national dataset in the data directory (loaded on the first
+  run) and the problems hidden in it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from caresignal.clock import Clock
 from caresignal.demo.ae import AESection, analyse_ae
 from caresignal.demo.lengthofstay import LengthOfStaySection, analyse_length_of_stay
 from caresignal.demo.render import render
 from caresignal.demo.surgery import SurgerySection, analyse_surgery
 from caresignal.demo.switch import SwitchSection, analyse_switch
+from caresignal.demo.synthetic import SyntheticSection, analyse_synthetic, ensure_loaded
+
+if TYPE_CHECKING:
+    from caresignal.data.synth import Scale
 
 __all__ = ["DemoReport", "render", "run_demo"]
 
@@ -31,6 +40,7 @@ class DemoReport:
     length_of_stay: LengthOfStaySection
     surgery: SurgerySection
     switch: SwitchSection
+    synthetic: SyntheticSection
 
     def to_dict(self) -> dict[str, Any]:
         """The whole report as JSON-ready values."""
@@ -39,14 +49,31 @@ class DemoReport:
             "length_of_stay_funnel": self.length_of_stay.to_dict(),
             "cardiac_surgery_cusum": self.surgery.to_dict(),
             "arterial_switch_cusum": self.switch.to_dict(),
+            "synthetic_national_dataset": self.synthetic.to_dict(),
         }
 
 
-def run_demo() -> DemoReport:
-    """Run the four analyses on the bundled datasets."""
+def run_demo(
+    data_dir: Path,
+    *,
+    clock: Clock,
+    scale: Scale = "national",
+    seed: int = 1,
+    on_stage: Callable[[str], None] | None = None,
+) -> DemoReport:
+    """Run the four analyses of the bundled datasets, and summarise the data directory.
+
+    If ``data_dir`` holds no data yet, the synthetic dataset of ``scale`` and ``seed`` is
+    generated and imported into it first.
+    """
+    from caresignal.data.dataset import Dataset
+
+    dataset = Dataset(data_dir)
+    loaded_now = ensure_loaded(dataset, scale=scale, seed=seed, clock=clock, on_stage=on_stage)
     return DemoReport(
         ae=analyse_ae(),
         length_of_stay=analyse_length_of_stay(),
         surgery=analyse_surgery(),
         switch=analyse_switch(),
+        synthetic=analyse_synthetic(dataset, loaded_now=loaded_now),
     )

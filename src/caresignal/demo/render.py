@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from caresignal.demo.lengthofstay import LengthOfStaySection
     from caresignal.demo.surgery import SurgerySection
     from caresignal.demo.switch import SwitchSection
+    from caresignal.demo.synthetic import SyntheticSection
 
 #: How many trusts of concern the A&E table lists.
 SHOWN_TRUSTS = 10
@@ -41,6 +42,7 @@ def render(report: DemoReport, console: Console) -> None:
     _length_of_stay(report.length_of_stay, console)
     _surgery(report.surgery, console)
     _switch(report.switch, console)
+    _synthetic(report.synthetic, console)
 
 
 def _heading(console: Console, text: str) -> None:
@@ -167,3 +169,41 @@ def _switch(section: SwitchSection, console: Console) -> None:
         f"By the end, the VLAD stands at {section.vlad_final:+.1f}: "
         f"{-section.vlad_final:.1f} more deaths than expected."
     )
+
+
+def _synthetic(section: SyntheticSection, console: Console) -> None:
+    _heading(console, "5. The synthetic national dataset: realistic data with known problems")
+    how = "generated and imported just now" if section.loaded_now else "already loaded"
+    span = (
+        f", births from {section.first_birth} to {section.last_birth}"
+        if section.first_birth
+        else ""
+    )
+    console.print(
+        f"The data directory {section.data_dir} holds ({how}) {section.trusts} trusts, "
+        f"{section.sites} sites and {section.units} units{span}. Every table went through the "
+        f"same checks as `caresignal import`."
+    )
+    records = Table(title="Records per table", box=box.SIMPLE_HEAD)
+    records.add_column("table")
+    records.add_column("records", justify="right")
+    for name, count in section.records.items():
+        records.add_row(name, f"{count:,}")
+    console.print(records)
+    rates = Table(title="Birth outcomes beside England's rates", box=box.SIMPLE_HEAD)
+    for column in ("outcome", "among", "loaded", "England"):
+        rates.add_column(column, justify="left" if column in {"outcome", "among"} else "right")
+    for rate in section.rates:
+        unit = "‰" if rate.per == 1000 else "%"
+        observed = "–" if rate.observed is None else f"{rate.observed:.2f} {unit}"
+        rates.add_row(rate.outcome, rate.among, observed, f"{rate.england:.1f} {unit}")
+    console.print(rates)
+    if section.problems:
+        console.print(
+            "Hidden in the data (truth.json), for caresignal's monitor to find, and one it must "
+            "not flag:"
+        )
+        for problem in section.problems:
+            console.print(
+                f"  • [bold]{problem.where}[/] from {problem.start_date}: {problem.description}"
+            )
