@@ -145,3 +145,25 @@ def test_synth_refuses_an_unknown_scale(tmp_path: Path) -> None:
     result = runner.invoke(app, ["synth", "--out", str(tmp_path / "x"), "--scale", "tiny"])
     assert result.exit_code == 2
     assert "no synthetic scale called 'tiny'" in result.stderr
+
+
+def test_history_lists_every_batch_with_who_and_when(loaded: Path) -> None:
+    result = runner.invoke(app, ["history", "--data-dir", str(loaded), "--json"])
+    assert result.exit_code == 0, result.output
+    batches = json.loads(result.stdout)
+    assert [(b["batch_id"], b["table"], b["imported_by"]) for b in batches] == [
+        ("000001", "organisations", "tester"),
+        ("000002", "births", "tester"),
+    ]
+    assert batches[1]["sources"] == ["births.csv"]
+    only = runner.invoke(app, ["history", "births", "--data-dir", str(loaded), "--json"])
+    assert [b["table"] for b in json.loads(only.stdout)] == ["births"]
+    table = runner.invoke(app, ["history", "--data-dir", str(loaded)])
+    assert "births" in table.stdout
+
+
+def test_history_of_an_empty_place_says_so(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["history", "--data-dir", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert "holds no imported data" in result.stderr
+    assert not (tmp_path / "none").exists()

@@ -214,6 +214,49 @@ def import_(
 
 @app.command()
 @_translate_errors
+def history(
+    table: Annotated[
+        str | None, typer.Argument(help="Only this table's batches [default: every table].")
+    ] = None,
+    data_dir: DataDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the batches as JSON.")] = False,
+) -> None:
+    """List the batches loaded into the data directory: what, when, by whom, from which files."""
+    from rich import box
+    from rich.table import Table
+
+    from caresignal.data.dataset import Dataset
+    from caresignal.data.schema import SCHEMAS
+
+    if table is not None and table not in SCHEMAS:
+        _fail(f"there is no table called {table!r}", f"choose one of: {', '.join(SCHEMAS)}")
+    directory = _settings(data_dir).data_dir
+    if not (directory / "ledger.json").exists():
+        _fail(f"{directory} holds no imported data", "import files with `caresignal import`")
+    batches = Dataset(directory).history(table)
+    if as_json:
+        _print_json([batch.to_dict() for batch in batches])
+        return
+    listing = Table(title=f"Batches loaded into {directory}", box=box.SIMPLE_HEAD)
+    for column in ("batch", "table", "records", "loaded (UTC)"):
+        listing.add_column(column, justify="right" if column == "records" else "left", no_wrap=True)
+    listing.add_column("by", overflow="fold")
+    listing.add_column("from", overflow="fold")
+    for batch in batches:
+        correction = f" (correction: replaces {batch.superseded_records:,})"
+        listing.add_row(
+            batch.batch_id,
+            batch.table,
+            f"{batch.rows:,}",
+            f"{batch.imported_at:%Y-%m-%d %H:%M}",
+            batch.imported_by,
+            ", ".join(batch.sources) + (correction if batch.correction else ""),
+        )
+    _stdout().print(listing)
+
+
+@app.command()
+@_translate_errors
 def synth(
     out: Annotated[
         Path,
