@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from caresignal.cli import app
 from caresignal.data.dataset import Dataset
 
+StateOf = Callable[[Path], dict[str, bytes]]
 EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
 runner = CliRunner()
 
@@ -20,15 +22,6 @@ runner = CliRunner()
 def _import(data: Path, table: str, *files: Path, json_output: bool = False) -> object:
     args = ["import", table, *map(str, files), "--data-dir", str(data), "--by", "tester"]
     return runner.invoke(app, [*args, "--json"] if json_output else args)
-
-
-def _state(data: Path) -> dict[str, bytes]:
-    """Every file of the data directory and its bytes: what "changes nothing" is checked against."""
-    return {
-        str(path.relative_to(data)): path.read_bytes()
-        for path in sorted(data.rglob("*"))
-        if path.is_file() and path.name != ".lock"
-    }
 
 
 @pytest.fixture
@@ -64,16 +57,18 @@ def test_import_loads_a_batch_and_says_so(tmp_path: Path) -> None:
     assert Dataset(data).table("organisations").collect().height == expected_rows
 
 
-def test_importing_the_same_file_twice_loads_it_once(loaded: Path) -> None:
-    before = _state(loaded)
+def test_importing_the_same_file_twice_loads_it_once(
+    directory_state: StateOf, loaded: Path
+) -> None:
+    before = directory_state(loaded)
     result = _import(loaded, "births", EXAMPLES / "births.csv")
     assert result.exit_code == 0  # type: ignore[attr-defined]
     assert "already loaded" in result.stdout  # type: ignore[attr-defined]
-    assert _state(loaded) == before
+    assert directory_state(loaded) == before
 
 
 def test_a_bad_file_is_refused_whole_with_file_row_column_value_and_changes_nothing(
-    loaded: Path, tmp_path: Path
+    directory_state: StateOf, loaded: Path, tmp_path: Path
 ) -> None:
     bad = tmp_path / "more-births.csv"
     rows = (EXAMPLES / "births.csv").read_text(encoding="utf-8").splitlines()
@@ -83,7 +78,7 @@ def test_a_bad_file_is_refused_whole_with_file_row_column_value_and_changes_noth
     wrong = [*first]
     wrong[0], wrong[5] = "B900002", "9000"  # birthweight_g 9,000 g: above the 7,000 g maximum
     bad.write_text("\n".join([header, ",".join(good), ",".join(wrong)]) + "\n", encoding="utf-8")
-    before = _state(loaded)
+    before = directory_state(loaded)
     result = _import(loaded, "births", bad)
     assert result.exit_code == 2  # type: ignore[attr-defined]
     text = " ".join(result.stderr.split())  # type: ignore[attr-defined]
@@ -92,7 +87,7 @@ def test_a_bad_file_is_refused_whole_with_file_row_column_value_and_changes_noth
     assert "birthweight_g" in text
     assert "9000" in text
     assert "Error:" in text
-    assert _state(loaded) == before
+    assert directory_state(loaded) == before
 
 
 def test_rejection_as_json_lists_every_problem(loaded: Path, tmp_path: Path) -> None:
@@ -113,7 +108,7 @@ def test_unknown_table_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
 
 
-def test_synth_builds_a_ready_data_directory_once(tmp_path: Path) -> None:
+def test_synth_builds_a_ready_data_directory_once(directory_state: StateOf, tmp_path: Path) -> None:
     data = tmp_path / "synthetic"
     args = ["synth", "--out", str(data), "--scale", "small", "--seed", "7", "--json"]
     first = runner.invoke(app, args)
@@ -121,11 +116,11 @@ def test_synth_builds_a_ready_data_directory_once(tmp_path: Path) -> None:
     assert [row["status"] for row in json.loads(first.stdout)] == ["loaded"] * 7
     truth = json.loads((data / "truth.json").read_text(encoding="utf-8"))
     assert truth
-    before = _state(data)
+    before = directory_state(data)
     again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
     assert [row["status"] for row in json.loads(again.stdout)] == ["already_loaded"] * 7
-    assert _state(data) == before
+    assert directory_state(data) == before
 
 
 def test_synth_raw_writes_plain_files_that_import_cleanly(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from caresignal.data.dataset import Dataset
 from caresignal.data.imports import import_files
 from caresignal.errors import ImportRejectedError
 
+StateOf = Callable[[Path], dict[str, bytes]]
 EXAMPLES = Path(__file__).parent.parent.parent / "docs" / "examples"
 CLOCK = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 
@@ -24,14 +26,6 @@ def _lines(name: str) -> list[str]:
 def _write(path: Path, lines: list[str]) -> Path:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def _state(data: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(data)): path.read_bytes()
-        for path in sorted(data.rglob("*"))
-        if path.is_file() and path.name != ".lock"
-    }
 
 
 @pytest.fixture
@@ -57,7 +51,7 @@ def test_organisations_may_name_parents_from_an_earlier_file(tmp_path: Path) -> 
 
 
 def test_problems_in_several_files_are_reported_together_and_nothing_loads(
-    dataset: Dataset, tmp_path: Path
+    directory_state: StateOf, dataset: Dataset, tmp_path: Path
 ) -> None:
     header, first, *_ = _lines("births.csv")
     cells = first.split(",")
@@ -67,7 +61,7 @@ def test_problems_in_several_files_are_reported_together_and_nothing_loads(
     bad_site[0], bad_site[1] = "B800002", "RQQ99"  # no such organisation
     one = _write(tmp_path / "one.csv", [header, ",".join(bad_weight)])
     two = _write(tmp_path / "two.csv", [header, ",".join(bad_site)])
-    before = _state(dataset.directory)
+    before = directory_state(dataset.directory)
     with pytest.raises(ImportRejectedError) as caught:
         import_files(dataset, "births", [one, two], clock=CLOCK, imported_by="ana")
     error = caught.value
@@ -77,7 +71,7 @@ def test_problems_in_several_files_are_reported_together_and_nothing_loads(
         ("two.csv", "site_code"),
     }
     assert error.total == 2
-    assert _state(dataset.directory) == before
+    assert directory_state(dataset.directory) == before
 
 
 def test_a_correction_replaces_the_record_with_the_same_key(
@@ -99,31 +93,31 @@ def test_a_correction_replaces_the_record_with_the_same_key(
 
 
 def test_new_records_mixed_with_loaded_ones_are_refused_not_taken_as_already_loaded(
-    dataset: Dataset, tmp_path: Path
+    directory_state: StateOf, dataset: Dataset, tmp_path: Path
 ) -> None:
     import_files(dataset, "births", [EXAMPLES / "births.csv"], clock=CLOCK, imported_by="ana")
     header, first, *rest = _lines("births.csv")
     new = first.split(",")
     new[0] = "B700001"
     mixed = _write(tmp_path / "mixed.csv", [header, first, *rest, ",".join(new)])
-    before = _state(dataset.directory)
+    before = directory_state(dataset.directory)
     with pytest.raises(ImportRejectedError) as caught:
         import_files(dataset, "births", [mixed], clock=CLOCK, imported_by="ana")
     assert {problem.check for problem in caught.value.problems} == {"already_loaded"}
-    assert _state(dataset.directory) == before
+    assert directory_state(dataset.directory) == before
 
 
 def test_the_same_content_from_another_format_is_already_loaded(
-    dataset: Dataset, tmp_path: Path
+    directory_state: StateOf, dataset: Dataset, tmp_path: Path
 ) -> None:
     import_files(dataset, "births", [EXAMPLES / "births.csv"], clock=CLOCK, imported_by="ana")
     workbook = tmp_path / "births.xlsx"
     pl.read_csv(EXAMPLES / "births.csv", infer_schema=False).write_excel(workbook)
-    before = _state(dataset.directory)
+    before = directory_state(dataset.directory)
     result = import_files(dataset, "births", [workbook], clock=CLOCK, imported_by="ben")
     assert not result.added
     assert result.batch.imported_by == "ana"
-    assert _state(dataset.directory) == before
+    assert directory_state(dataset.directory) == before
 
 
 def test_no_files_is_a_programming_error(dataset: Dataset) -> None:

@@ -15,17 +15,9 @@ import polars as pl
 import pytest
 
 from caresignal.data import synth
-from caresignal.data.schema import SCHEMAS, TableSchema
+from caresignal.data.schema import DTYPES, SCHEMAS, TableSchema
 from caresignal.errors import CaresignalError
 
-_DTYPES: dict[str, pl.DataType] = {
-    "string": pl.String(),
-    "integer": pl.Int64(),
-    "float": pl.Float64(),
-    "boolean": pl.Boolean(),
-    "date": pl.Date(),
-    "datetime": pl.Datetime("us"),
-}
 _PROPORTIONS = ("sepsis_screen_1h", "antibiotics_1h", "cleanliness_score", "ed_4h")
 END = synth.END_DATE
 
@@ -39,7 +31,7 @@ def _column_problems(spec: TableSchema, frame: pl.DataFrame) -> list[str]:
     problems = []
     for column in spec.columns:
         values = frame.get_column(column.name)
-        if values.dtype != _DTYPES[column.kind]:
+        if values.dtype != DTYPES[column.kind]:
             problems.append(f"{column.name}: type {values.dtype}, not {column.kind}")
             continue
         if not column.nullable and values.null_count():
@@ -301,7 +293,7 @@ def _read_csv(path: Path, spec: TableSchema) -> pl.DataFrame:
         elif column.kind == "boolean":
             casts.append(value.replace_strict({"true": True, "false": False}, default=None))
         else:
-            casts.append(value.cast(_DTYPES[column.kind]))
+            casts.append(value.cast(DTYPES[column.kind]))
     return text.select(casts)
 
 

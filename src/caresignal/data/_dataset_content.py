@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from caresignal.data.schema import Column, Kind, TableSchema
+from caresignal.data.schema import DTYPES, Column, Kind, TableSchema
 
 __all__ = [
     "DTYPES",
@@ -28,15 +28,6 @@ __all__ = [
     "repeated_keys",
 ]
 
-#: The polars type each column kind is stored as.
-DTYPES: dict[Kind, pl.DataType] = {
-    "string": pl.String(),
-    "integer": pl.Int64(),
-    "float": pl.Float64(),
-    "boolean": pl.Boolean(),
-    "date": pl.Date(),
-    "datetime": pl.Datetime("us"),
-}
 
 #: Names the serialisation :func:`content_hash` digests; change it if the serialisation changes.
 HASH_FORMAT = "caresignal-content-v1"

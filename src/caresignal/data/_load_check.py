@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from caresignal.data._load_parse import CODE_NAMES, EMPTY, TARGET, cell_problem, expected, parse
+from caresignal.data._load_parse import CODE_NAMES, EMPTY, cell_problem, expected, parse
 from caresignal.data._load_parse import unsupported as unsupported_type
 from caresignal.data._load_problems import Problem, group_rows
 from caresignal.data._rules import Context, Rule
-from caresignal.data.schema import TableSchema
+from caresignal.data.schema import DTYPES, TableSchema
 
 __all__ = [
     "Found",
@@ -209,6 +209,6 @@ def table_frame(work: pl.DataFrame, table: TableSchema) -> pl.DataFrame:
     return work.select(
         pl.col(column.name)
         if column.name in work.columns
-        else pl.lit(None, dtype=TARGET[column.kind]).alias(column.name)
+        else pl.lit(None, dtype=DTYPES[column.kind]).alias(column.name)
         for column in table.columns
     )

@@ -24,13 +24,12 @@ from collections.abc import Callable
 
 import polars as pl
 
-from caresignal.data.schema import Column, Kind
+from caresignal.data.schema import DTYPES, Column, Kind
 
 __all__ = [
     "ALLOWED",
     "EMPTY",
     "RANGE",
-    "TARGET",
     "TYPE",
     "cell_problem",
     "expected",
@@ -38,14 +37,6 @@ __all__ = [
     "unsupported",
 ]
 
-TARGET: dict[Kind, pl.DataType] = {
-    "string": pl.String(),
-    "integer": pl.Int64(),
-    "float": pl.Float64(),
-    "boolean": pl.Boolean(),
-    "date": pl.Date(),
-    "datetime": pl.Datetime("us"),
-}
 
 #: Problem codes of a cell, kept as small integers in the frame and named in reports.
 EMPTY, TYPE, ALLOWED, RANGE = 1, 2, 3, 4
@@ -86,7 +77,7 @@ def parse(column: Column, dtype: pl.DataType) -> tuple[pl.Expr, list[Step]]:
     column side by side, in parallel, without computing anything twice.
     """
     if dtype == pl.Null:
-        return pl.lit(None, dtype=TARGET[column.kind]).alias(column.name), []
+        return pl.lit(None, dtype=DTYPES[column.kind]).alias(column.name), []
     stored = _stored(column, dtype)
     if stored is not None:
         return stored, [_finite] if column.kind == "float" else []

@@ -16,7 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import polars as pl
+
 __all__ = [
+    "DTYPES",
     "SCHEMAS",
     "Column",
     "Kind",
@@ -25,6 +28,16 @@ __all__ = [
 ]
 
 Kind = Literal["string", "integer", "float", "boolean", "date", "datetime"]
+
+#: The polars type each column kind is checked into, stored as and generated with.
+DTYPES: dict[Kind, pl.DataType] = {
+    "string": pl.String(),
+    "integer": pl.Int64(),
+    "float": pl.Float64(),
+    "boolean": pl.Boolean(),
+    "date": pl.Date(),
+    "datetime": pl.Datetime("us"),
+}
 
 
 @dataclass(frozen=True, slots=True)
