@@ -60,6 +60,13 @@ def passes(
             "stillbirth = antepartum, neonatal_death = true",
         ),
         (
+            7,
+            {"gestation_weeks": "23"},
+            "stillbirth_before_24_weeks",
+            "stillbirth, gestation_weeks",
+            "stillbirth = intrapartum, gestation_weeks = 23",
+        ),
+        (
             3,
             {"neonatal_death": "true"},
             "neonatal_death_without_date",
@@ -375,3 +382,8 @@ def test_a_column_left_out_is_reported_and_the_rules_that_need_it_are_skipped(
         assert problems(frame, table) == [(None, "missing_column", dropped, None)]
     else:
         passes(frame, table)
+
+
+def test_a_stillbirth_at_24_weeks_exactly_is_accepted() -> None:
+    # MBRRACE-UK: a baby born with no signs of life at 24+0 weeks or later is a stillbirth.
+    passes(edit("births", 7, gestation_weeks="24", gestation_days="0"), "births")

@@ -13,6 +13,8 @@ from caresignal.data._rules import Context, Rule, not_future
 __all__ = ["TABLE_RULES"]
 
 _CAESAREANS = ("planned_caesarean", "emergency_caesarean")
+#: A baby born with no signs of life is a stillbirth from 24+0 weeks (MBRRACE-UK definitions).
+_STILLBIRTH_WEEKS = 24
 #: The days from a birth to a neonatal death may be 28 when only the date of death is known: a
 #: baby born at 23:00 who dies 28 calendar days later at 10:00 was 27 completed days old.
 _NEONATAL_DAYS = 28
@@ -37,6 +39,13 @@ BIRTHS = [
         ("stillbirth", "neonatal_death"),
         "a stillborn baby not also recorded as a neonatal death",
         _stillborn() & pl.col("neonatal_death"),
+    ),
+    _rule(
+        "stillbirth_before_24_weeks",
+        ("stillbirth", "gestation_weeks"),
+        "a stillbirth at 24 weeks or more (a baby born dead earlier is a late fetal loss, not a "
+        "stillbirth, and is not recorded as one)",
+        _stillborn() & (pl.col("gestation_weeks") < _STILLBIRTH_WEEKS),
     ),
     _rule(
         "neonatal_death_without_date",

@@ -254,6 +254,7 @@ BIRTHS = TableSchema(
     organisation_column="site_code",
     rules=(
         "a stillborn baby is not also a neonatal death",
+        "a stillbirth is at 24 weeks or more (an earlier loss is not a stillbirth)",
         "a neonatal death has a death date, no earlier than the birth and within 28 days of it; "
         "a baby who did not die as a neonate has none",
         "a stillborn baby has no 5-minute Apgar below 7 recorded (Apgar applies to live births)",
