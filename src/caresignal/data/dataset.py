@@ -274,6 +274,18 @@ class Writer:
             raise RuntimeError("use the writer in a `with` block: it holds no lock")
         return self._snapshot
 
+    def loaded_as(self, table: str, frame: pl.DataFrame) -> BatchEntry | None:
+        """The batch of ``table`` that already holds exactly this content, if any; reads only.
+
+        The content is compared by :func:`content_hash`, as :meth:`add` compares it, so a file
+        whose records are all loaded already can be told apart from one that only shares keys.
+        """
+        snapshot = self.snapshot
+        schema = table_schema(table)
+        batch = conform(schema, frame)
+        order = key_order(schema, batch)
+        return snapshot.find_content(table, content_hash(schema, batch, order))
+
     def add(
         self,
         table: str,

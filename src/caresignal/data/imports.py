@@ -26,7 +26,7 @@ import polars as pl
 from caresignal.clock import Clock
 from caresignal.data.dataset import Dataset, ImportResult, Writer
 from caresignal.data.load import ValidatedTable, validate
-from caresignal.errors import CaresignalError, ImportRejectedError
+from caresignal.errors import ImportRejectedError
 
 if TYPE_CHECKING:
     from caresignal.data.synth import Scale
@@ -137,10 +137,11 @@ def _same_content(
         return None
     try:
         checked = _validate_all(writer, table, paths, clock, True, exposures, None)
-        result = _add(writer, table, checked, clock, "nobody", correction=False)
-    except CaresignalError:
+    except ImportRejectedError:
         return None
-    return result if not result.added else None
+    frame = pl.concat([part.frame for part in checked], how="vertical")
+    earlier = writer.loaded_as(table, frame)
+    return None if earlier is None else ImportResult(False, earlier)
 
 
 def _validate_all(
