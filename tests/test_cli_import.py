@@ -162,3 +162,31 @@ def test_history_of_an_empty_place_says_so(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "holds no imported data" in result.stderr
     assert not (tmp_path / "none").exists()
+
+
+def test_the_catalogue_says_which_counts_may_exceed_their_denominator(tmp_path: Path) -> None:
+    # complaints: denominator_kind = "exposure" in the shipped wards.toml; sepsis_screen_1h is
+    # a proportion of the children with a sepsis trigger.
+    data = tmp_path / "data"
+    assert _import(data, "organisations", EXAMPLES / "organisations.csv").exit_code == 0  # type: ignore[attr-defined]
+    header, first, *_ = (EXAMPLES / "counts.csv").read_text(encoding="utf-8").splitlines()
+    unit = first.split(",")[0]
+    rows = {
+        "complaints": f"{unit},2024-01-01,month,complaints,40,30,",
+        "sepsis_screen_1h": f"{unit},2024-01-01,month,sepsis_screen_1h,40,30,",
+    }
+    columns = header.split(",")
+    assert columns[:6] == [
+        "unit_code",
+        "period_start",
+        "period_type",
+        "indicator",
+        "numerator",
+        "denominator",
+    ]
+    outcomes = {}
+    for indicator, row in rows.items():
+        path = tmp_path / f"{indicator}.csv"
+        path.write_text("\n".join([",".join(columns[:7]), row]) + "\n", encoding="utf-8")
+        outcomes[indicator] = _import(data, "counts", path).exit_code  # type: ignore[attr-defined]
+    assert outcomes == {"complaints": 0, "sepsis_screen_1h": 2}

@@ -141,7 +141,12 @@ def demo(
     directory = _settings(data_dir).data_dir
     with _progress(f"Loading the {scale} synthetic dataset into {directory}") as stage:
         report = run_demo(
-            directory, clock=SystemClock(), scale=cast("Scale", scale), seed=seed, on_stage=stage
+            directory,
+            clock=SystemClock(),
+            scale=cast("Scale", scale),
+            seed=seed,
+            exposure_indicators=_exposures(directory),
+            on_stage=stage,
         )
     if as_json:
         _print_json(report.to_dict())
@@ -186,7 +191,9 @@ def import_(
 
     if table not in SCHEMAS:
         _fail(f"there is no table called {table!r}", f"choose one of: {', '.join(SCHEMAS)}")
-    dataset = Dataset(_settings(data_dir).data_dir)
+    directory = _settings(data_dir).data_dir
+    exposures = _exposures(directory, exposure)
+    dataset = Dataset(directory)
     try:
         with _progress(f"Importing {table}") as stage:
             result = import_files(
@@ -196,7 +203,7 @@ def import_(
                 clock=SystemClock(),
                 imported_by=by or getpass.getuser(),
                 correction=correction,
-                exposure_indicators=exposure or (),
+                exposure_indicators=exposures,
                 on_stage=stage,
             )
     except ImportRejectedError as error:
@@ -297,13 +304,29 @@ def synth(
             _stdout().print(f"Wrote {len(paths)} files to {out}.")
         return
     with _progress(f"Generating and importing the {scale} dataset") as stage:
-        results = import_synthetic(Dataset(out), chosen, seed, clock=SystemClock(), on_stage=stage)
+        results = import_synthetic(
+            Dataset(out),
+            chosen,
+            seed,
+            clock=SystemClock(),
+            exposure_indicators=_exposures(out),
+            on_stage=stage,
+        )
     if as_json:
         _print_json([_result_json(result) for result in results])
         return
     for result in results:
         _stdout().print(_sentence(result.describe()))
     _stdout().print(f"The truth behind the data is in {out / 'truth.json'}.")
+
+
+def _exposures(data_dir: Path, named: list[str] | None = None) -> tuple[str, ...]:
+    """Counts indicators with an exposure denominator: the catalogue's, and any named."""
+    from caresignal.monitor.catalogue import load_catalogue
+
+    own = data_dir / "catalogue"
+    catalogue = load_catalogue(own) if own.is_dir() else load_catalogue()
+    return tuple(sorted({*catalogue.exposure_indicators(), *(named or ())}))
 
 
 def _sentence(text: str) -> str:

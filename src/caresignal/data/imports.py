@@ -206,6 +206,7 @@ def import_synthetic(
     *,
     clock: Clock,
     imported_by: str = "caresignal synth",
+    exposure_indicators: Collection[str] = (),
     on_stage: Callable[[str], None] | None = None,
 ) -> list[ImportResult]:
     """Generate a synthetic dataset and import every table through the validated path.
@@ -214,6 +215,8 @@ def import_synthetic(
     scratch folder inside the data directory, imported with :func:`import_files` exactly as a
     user's file would be, and deleted. Then ``truth.json`` is written beside the ledger. Running it
     again with the same scale and seed changes nothing (the content is already loaded).
+    ``exposure_indicators`` are the counts indicators whose denominator is an exposure, as the
+    indicator catalogue declares them (:meth:`Catalogue.exposure_indicators`).
 
     Returns
     -------
@@ -223,8 +226,6 @@ def import_synthetic(
     from caresignal.data.synth import generate_truth, iter_tables, write_table
 
     truth = generate_truth(scale, seed)  # checks scale and seed before anything is written
-    # Until the indicator catalogue declares them, the truth says which counts are not shares.
-    exposures = [name for name, about in truth["indicators"].items() if about["kind"] == "rate"]
     scratch = dataset.directory / ".synth"
     scratch.mkdir(exist_ok=True)
     results = []
@@ -240,7 +241,7 @@ def import_synthetic(
                 [path],
                 clock=clock,
                 imported_by=imported_by,
-                exposure_indicators=exposures,
+                exposure_indicators=exposure_indicators,
                 on_stage=on_stage,
             )
             results.append(result)

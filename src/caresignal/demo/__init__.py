@@ -13,7 +13,7 @@ that the command line renders as tables (:func:`render`) or JSON (``DemoReport.t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,17 +59,26 @@ def run_demo(
     clock: Clock,
     scale: Scale = "national",
     seed: int = 1,
+    exposure_indicators: Collection[str] = (),
     on_stage: Callable[[str], None] | None = None,
 ) -> DemoReport:
     """Run the four analyses of the bundled datasets, and summarise the data directory.
 
     If ``data_dir`` holds no data yet, the synthetic dataset of ``scale`` and ``seed`` is
-    generated and imported into it first.
+    generated and imported into it first (``exposure_indicators`` as for
+    :func:`caresignal.data.imports.import_synthetic`).
     """
     from caresignal.data.dataset import Dataset
 
     dataset = Dataset(data_dir)
-    loaded_now = ensure_loaded(dataset, scale=scale, seed=seed, clock=clock, on_stage=on_stage)
+    loaded_now = ensure_loaded(
+        dataset,
+        scale=scale,
+        seed=seed,
+        clock=clock,
+        exposure_indicators=exposure_indicators,
+        on_stage=on_stage,
+    )
     return DemoReport(
         ae=analyse_ae(),
         length_of_stay=analyse_length_of_stay(),

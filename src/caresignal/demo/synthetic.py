@@ -10,7 +10,7 @@ the data (from ``truth.json``) that caresignal's monitor must find.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -118,12 +118,20 @@ def ensure_loaded(
     scale: Scale,
     seed: int,
     clock: Clock,
+    exposure_indicators: Collection[str] = (),
     on_stage: Callable[[str], None] | None = None,
 ) -> bool:
     """Load the synthetic dataset if the data directory holds nothing yet; say whether it did."""
     if dataset.history():
         return False
-    import_synthetic(dataset, scale, seed, clock=clock, on_stage=on_stage)
+    import_synthetic(
+        dataset,
+        scale,
+        seed,
+        clock=clock,
+        exposure_indicators=exposure_indicators,
+        on_stage=on_stage,
+    )
     return True
 
 
