@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+# One class for the idea, shared with the code that turns the targets into thresholds.
+from caresignal.monitor.thresholds import FalseAlarmTargets
+
 __all__ = [
     "CASE_TABLES",
     "Definition",
@@ -43,18 +46,6 @@ class Window:
         if self.first_months is not None:
             return f"the first {self.first_months} months of data"
         return f"{self.start} to {self.end}"
-
-
-@dataclass(frozen=True, slots=True)
-class FalseAlarmTargets:
-    """How rarely a CUSUM may alarm falsely at one unit, in years between false alarms.
-
-    The thresholds are designed from these (amber: one expected false alarm per unit every
-    ``amber_years``; red: every ``red_years``) by :mod:`caresignal.monitor.thresholds`.
-    """
-
-    amber_years: float = 10.0
-    red_years: float = 50.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +184,7 @@ class Indicator:
     worse: str
     definition: Definition
     methods: tuple[MethodSpec, ...]
-    false_alarms: FalseAlarmTargets = FalseAlarmTargets()
+    false_alarms: FalseAlarmTargets = field(default_factory=FalseAlarmTargets)
     risk_model: RiskModelSpec | None = None
     reference: ReferenceSpec | None = None
     note: str | None = None
