@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-MODULES = ("spc", "funnel", "cusum", "arl", "riskmodel")
+MODULES = ("spc", "funnel", "cusum", "arl", "riskmodel", "design")
 #: Functions whose docstring needs no References section, and why.
 NO_REFERENCES = {
     # Turns a number of cases into words; no statistical method to cite.
@@ -28,6 +28,14 @@ NO_REFERENCES = {
 }
 
 rng = np.random.default_rng(20261123)
+
+
+def case_mix_of(risk: np.ndarray) -> object:
+    from caresignal.stats.design import case_mix
+
+    return case_mix(risk)
+
+
 RISK = rng.uniform(0.01, 0.3, 60)
 OUTCOME = (rng.uniform(size=60) < RISK).astype(np.int64)
 VALUES = rng.normal(50, 5, 30)
@@ -59,6 +67,9 @@ CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "c_statistic": ((OUTCOME, RISK), {}),
     "calibration_table": ((OUTCOME, RISK), {"groups": 5}),
     "fit_logistic": ((SURGERY,), {"outcome": "died", "covariates": ["score"]}),
+    "case_mix": ((RISK,), {}),
+    "expected_mix": ((np.full(12, 4.0),), {}),
+    "thresholds": ((case_mix_of(RISK),), {"ratio": 2.0, "arl0": [500.0, 2500.0]}),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from caresignal.monitor._thresholds_search import Solved
+from caresignal.stats.design import Solved
 
 #: Version of the JSON layout written by :meth:`ThresholdCache.to_json`.
 CACHE_FORMAT = 1

@@ -23,7 +23,7 @@ Siegmund D (1985). Sequential Analysis: Tests and Confidence Intervals. Springer
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,13 +31,9 @@ from numpy.typing import ArrayLike
 
 from caresignal.errors import CaresignalError
 from caresignal.monitor._thresholds_cache import ThresholdCache
-from caresignal.monitor._thresholds_mix import CaseMix, bernoulli_steps, poisson_steps, summarise
 from caresignal.monitor._thresholds_national import NationalRate, national_sentence
-from caresignal.monitor._thresholds_search import Solved, solve_levels
-from caresignal.stats._arl_chain import DiscreteIncrements
-from caresignal.stats._checks import check_positive
-from caresignal.stats._cusum_checks import as_means, as_probabilities, check_ratio
 from caresignal.stats.arl import describe_false_alarm_rate
+from caresignal.stats.design import CaseMix, Chart, Solved, case_mix, expected_mix, thresholds
 
 __all__ = [
     "CaseMix",
@@ -146,23 +142,8 @@ class ThresholdDesign:
     red: LevelDesign
 
 
-def case_mix(risk: ArrayLike) -> CaseMix:
-    """Summarise case risks (or one national rate) as a :class:`CaseMix` histogram.
-
-    Risks are binned on the logit scale in bins 0.1 wide; each bin keeps its cases' mean risk and
-    share. Changing the ARL by under 0.02 % against the full sample (see the tests).
-
-    Examples
-    --------
-    >>> case_mix(0.004)
-    CaseMix(values=(0.004,), shares=(1.0,), cases=1)
-    """
-    risks = as_probabilities("risk", risk)
-    return summarise(risks, np.log(risks / (1.0 - risks)))
-
-
 def _design(
-    chart: str,
+    chart: Chart,
     mix: CaseMix,
     ratio: float,
     per_year: float,
@@ -179,7 +160,7 @@ def _design(
     key = (chart, mix.key, ratio, goals)
     solved = cache.get(key) if cache is not None else None
     if solved is None:
-        solved = solve_levels(_STEPS[chart](mix, ratio), goals)
+        solved = thresholds(mix, chart=chart, ratio=ratio, arl0=goals)
         if cache is not None:
             cache.put(key, solved)
     amber, red = (
@@ -194,12 +175,6 @@ def _design(
 def _level(name: str, years: float, goal: float, found: Solved, per_year: float) -> LevelDesign:
     sentence = describe_false_alarm_rate(found.arl, per_year)
     return LevelDesign(name, years, goal, found.h, found.arl, found.arl / per_year, sentence)
-
-
-_STEPS: dict[str, Callable[[CaseMix, float], DiscreteIncrements]] = {
-    "bernoulli": bernoulli_steps,
-    "poisson": poisson_steps,
-}
 
 
 def design_bernoulli(
@@ -252,9 +227,8 @@ def design_bernoulli(
     (5.01, "about one false alarm every 50 years at this unit's volume")
     """
     mix = risk if isinstance(risk, CaseMix) else case_mix(risk)
-    ratio = check_ratio("odds_ratio", odds_ratio)
-    per_year = check_positive("cases_per_year", cases_per_year)
-    return _design("bernoulli", mix, ratio, per_year, targets, cache)
+    per_year = _positive("cases_per_year", cases_per_year)
+    return _design("bernoulli", mix, _ratio("odds_ratio", odds_ratio), per_year, targets, cache)
 
 
 def design_poisson(
@@ -299,11 +273,27 @@ def design_poisson(
     if isinstance(expected_per_period, CaseMix):
         mix = expected_per_period
     else:
-        means = as_means("expected_per_period", expected_per_period)
-        mix = summarise(means, np.log(means))
-    ratio = check_ratio("rate_ratio", rate_ratio)
-    per_year = check_positive("periods_per_year", periods_per_year)
-    return _design("poisson", mix, ratio, per_year, targets, cache)
+        mix = expected_mix(expected_per_period)
+    per_year = _positive("periods_per_year", periods_per_year)
+    return _design("poisson", mix, _ratio("rate_ratio", rate_ratio), per_year, targets, cache)
+
+
+def _positive(name: str, value: object) -> float:
+    """A finite number > 0, or a ValueError/TypeError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if not (math.isfinite(number) and number > 0):
+        raise ValueError(f"{name} is {number!r}; expected a finite number > 0")
+    return number
+
+
+def _ratio(name: str, value: object) -> float:
+    """An odds or rate ratio > 0 other than 1 (1 would mean "no change")."""
+    number = _positive(name, value)
+    if number == 1.0:
+        raise ValueError(f"{name} is 1.0; expected a number > 0 other than 1")
+    return number
 
 
 def national_false_alarms(

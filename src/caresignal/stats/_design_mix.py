@@ -1,5 +1,4 @@
-"""Case-mix summaries and the CUSUM steps they imply (private; see
-:mod:`caresignal.monitor.thresholds`).
+"""Case-mix summaries and the CUSUM steps they imply (private; see :mod:`caresignal.stats.design`).
 
 A unit's case mix is summarised as a histogram on fixed bins: risks on the logit scale, expected
 counts on the log scale, bins :data:`BIN_WIDTH` wide. Each occupied bin keeps the share of cases in

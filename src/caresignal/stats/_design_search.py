@@ -1,4 +1,4 @@
-"""Both thresholds of a chart from one search (private; see :mod:`caresignal.monitor.thresholds`).
+"""Several thresholds of a chart from one search (private; see :mod:`caresignal.stats.design`).
 
 The in-control ARL of a chart is computed by the Markov chain of :mod:`caresignal.stats.arl` on
 :data:`CELLS` and twice as many cells, extrapolated to an infinitely fine grid (Richardson: the
@@ -25,7 +25,21 @@ MAX_STEPS = 12
 
 @dataclass(frozen=True, slots=True)
 class Solved:
-    """One level's threshold and the in-control ARL the chain gives at it."""
+    """A threshold and the in-control ARL the Markov chain gives at it.
+
+    Attributes
+    ----------
+    h : float
+        The threshold (log-likelihood-ratio units; signal at ``S >= h``).
+    arl : float
+        The in-control ARL at ``h``, in steps (cases or periods), extrapolated from chains of
+        500 and 1,000 cells; within 0.1 % of the target it was searched for.
+
+    Examples
+    --------
+    >>> Solved(h=4.5, arl=9000.0).h
+    4.5
+    """
 
     h: float
     arl: float
