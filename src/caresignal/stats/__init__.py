@@ -8,6 +8,8 @@ Modules:
 * :mod:`caresignal.stats.cusum`: Bernoulli (risk-adjusted or not) and Poisson CUSUMs, VLAD.
 * :mod:`caresignal.stats.arl`: average run lengths and thresholds by Markov chain or simulation.
 * :mod:`caresignal.stats.riskmodel`: logistic risk models fitted on a baseline and frozen.
+* :mod:`caresignal.stats.design`: a unit's case mix as a histogram, and the CUSUM thresholds
+  meeting several ARL targets from one search.
 
 Nothing here imports the rest of the project (see docs/DESIGN.md: the statistics stay pure).
 """
