@@ -1,0 +1,187 @@
+"""Reading an indicator's rows from a snapshot (private; see :mod:`caresignal.monitor.series`).
+
+Which organisations an indicator watches, its cases (case tables) or its periods (period
+tables), baseline windows and reference rates, all as polars expressions over whole columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from caresignal.data.dataset import Snapshot
+from caresignal.monitor._catalogue_types import Indicator, Window
+
+#: The columns of a case series, in order (``risk_model``/``reference`` may be all null).
+CASE_COLUMNS = ("unit", "date", "record_id", "outcome", "risk_model", "reference")
+#: The columns of a period series, in order.
+PERIOD_COLUMNS = ("unit", "period_start", "numerator", "denominator", "expected")
+
+
+def indicator_units(organisations: pl.DataFrame, indicator: Indicator) -> list[str]:
+    """Codes of the organisations at the indicator's level that have a unit of its types.
+
+    A unit-level indicator watches the units of its types; a site-level one the sites with such
+    a unit; a trust-level one the trusts with such a site.
+    """
+    units = organisations.filter(
+        (pl.col("level") == "unit") & pl.col("unit_type").is_in(list(indicator.unit_types))
+    )
+    codes = units.get_column("code")
+    parents = organisations.select("code", "parent_code")
+    for _ in range(("unit", "site", "trust").index(indicator.level)):
+        codes = (
+            parents.filter(pl.col("code").is_in(codes.to_list()))
+            .get_column("parent_code")
+            .drop_nulls()
+        )
+    return sorted(set(codes.to_list()))
+
+
+def on_or_before(column: str, as_of: dt.date) -> pl.Expr:
+    """Rows dated on or before ``as_of`` (a date, or a date and time on that day or earlier)."""
+    return pl.col(column).cast(pl.Date) <= as_of
+
+
+def cases(snapshot: Snapshot, indicator: Indicator, units: list[str]) -> pl.DataFrame:
+    """Every case of the indicator's population in ``units`` (all dates), with model columns.
+
+    Columns: ``unit``, ``date``, ``record_id``, ``outcome`` (0/1) and the risk model's
+    covariates (derived columns computed); sorted by unit, date and record.
+    """
+    definition = indicator.definition
+    spec = indicator.risk_model
+    derived = spec.derived_exprs() if spec is not None else ()
+    table = snapshot.table(indicator.table)
+    known = set(table.collect_schema().names()) | {
+        name for name, _ in (spec.derived if spec else ())
+    }
+    covariates = [name for name in model_columns(indicator) if name in known]
+    return (
+        table.filter(definition.population_expr() & pl.col(indicator.unit_column).is_in(units))
+        .with_columns(*derived)
+        .select(
+            pl.col(indicator.unit_column).alias("unit"),
+            pl.col(definition.date_column).alias("date"),
+            pl.col("record_id"),
+            definition.outcome_expr().cast(pl.Int8).alias("outcome"),
+            *(pl.col(name) for name in covariates),
+        )
+        .with_columns(pl.col(pl.Decimal).cast(pl.Float64))  # SQL arithmetic may give decimals
+        .sort("unit", "date", "record_id")
+        .collect()
+    )
+
+
+def model_columns(indicator: Indicator) -> tuple[str, ...]:
+    """The columns the risk model reads: its covariates, or every column for a formula."""
+    spec = indicator.risk_model
+    if spec is None:
+        return ()
+    if spec.formula is None:
+        return spec.covariates
+    return tuple(name for name, _ in spec.derived) + _formula_columns(spec.formula)
+
+
+def _formula_columns(formula: str) -> tuple[str, ...]:
+    """Identifiers in a formula's text (the catalogue has checked each names a column)."""
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula)
+    return tuple(dict.fromkeys(word for word in words if word not in ("C", "outcome")))
+
+
+def resolve_window(window: Window, first: dt.date, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The window's first and last days, cut at ``as_of``; ``first_months`` count from ``first``."""
+    if window.first_months is not None:
+        start = first.replace(day=1)
+        months = start.month - 1 + window.first_months
+        end = dt.date(start.year + months // 12, months % 12 + 1, 1) - dt.timedelta(days=1)
+    else:
+        assert window.start is not None
+        assert window.end is not None
+        start, end = window.start, window.end
+    return start, min(end, as_of)
+
+
+def in_window(frame: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """The rows of ``frame`` whose ``date`` falls in ``start`` to ``end`` (inclusive)."""
+    day = pl.col("date").cast(pl.Date)
+    return frame.filter((day >= start) & (day <= end))
+
+
+def reference_rates(baseline: pl.DataFrame, scope: str, groups: pl.DataFrame) -> pl.DataFrame:
+    """Reference rate per unit: events ÷ cases in the baseline, pooled over ``scope``.
+
+    ``groups`` maps each ``unit`` to its ``group`` (its comparator group). Returns ``unit`` and
+    ``reference`` for every unit in ``groups``; a unit whose pool has no baseline cases gets null.
+    """
+    if scope == "national":
+        rate = baseline.get_column("outcome").mean() if baseline.height else None
+        return groups.select("unit", pl.lit(rate, dtype=pl.Float64).alias("reference"))
+    key = "unit" if scope == "unit" else "group"
+    pooled = (
+        baseline.join(groups, on="unit", how="left")
+        .group_by(key)
+        .agg(pl.col("outcome").mean().cast(pl.Float64).alias("reference"))
+    )
+    return groups.join(pooled, on=key, how="left").select("unit", "reference")
+
+
+def unit_groups(organisations: pl.DataFrame, units: list[str]) -> pl.DataFrame:
+    """Each unit's comparator group (``unit``, ``group``) from the organisations table."""
+    return (
+        pl.DataFrame({"unit": units}, schema={"unit": pl.String})
+        .join(
+            organisations.select(pl.col("code").alias("unit"), pl.col("comparator_group")),
+            on="unit",
+            how="left",
+        )
+        .rename({"comparator_group": "group"})
+    )
+
+
+def offsets(units: pl.Series) -> tuple[tuple[str, ...], NDArray[np.int64]]:
+    """The distinct values of a sorted ``units`` column and where each starts (plus the end)."""
+    runs = units.rle()
+    lengths = runs.struct.field("len").to_numpy().astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    return tuple(runs.struct.field("value").to_list()), starts
+
+
+def periods(
+    snapshot: Snapshot, indicator: Indicator, units: list[str], as_of: dt.date
+) -> pl.DataFrame:
+    """Numerator, denominator and expected per unit and period, up to ``as_of``.
+
+    Columns :data:`PERIOD_COLUMNS`, sorted by unit and period start. ``expected`` is the sum of
+    the counts table's ``expected`` column, null where no row gives one (always null otherwise).
+    """
+    definition = indicator.definition
+    date = definition.date_column
+    rows = snapshot.table(indicator.table).filter(
+        definition.population_expr()
+        & pl.col(indicator.unit_column).is_in(units)
+        & on_or_before(date, as_of)
+    )
+    if indicator.table == "counts":
+        rows = rows.filter(pl.col("period_type") == indicator.period)
+        expected: pl.Expr = pl.when(pl.col("expected").is_not_null().any()).then(
+            pl.col("expected").sum()
+        )
+    else:
+        expected = pl.lit(None, dtype=pl.Float64)
+    return (
+        rows.group_by(
+            pl.col(indicator.unit_column).alias("unit"), pl.col(date).alias("period_start")
+        )
+        .agg(
+            definition.numerator_expr().cast(pl.Float64).alias("numerator"),
+            definition.denominator_expr().cast(pl.Float64).alias("denominator"),
+            expected.cast(pl.Float64).alias("expected"),
+        )
+        .sort("unit", "period_start")
+        .collect()
+    )
