@@ -70,6 +70,7 @@ __all__ = [
     "UnknownTableError",
     "Writer",
     "empty_frame",
+    "replace_file",
 ]
 
 #: How long a writer waits for another to finish before giving up, by default (seconds).
@@ -78,6 +79,16 @@ DEFAULT_WAIT = 60.0
 
 def _no_step(name: str) -> None:
     """The default ``on_step``: nothing to do."""
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` by a file holding ``data``, as the ledger is replaced.
+
+    A temporary file is written and flushed to disk, renamed over ``path`` and the directory
+    flushed, so a crash leaves the old file or the new one, never part of either. For the other
+    files of a data directory (``truth.json``, recorded risk models).
+    """
+    files.write_atomic(path, data, _no_step, "file")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from caresignal.clock import Clock
-from caresignal.data.dataset import Dataset, ImportResult, Writer
+from caresignal.data.dataset import Dataset, ImportResult, Writer, replace_file
 from caresignal.data.load import ValidatedTable, validate
 from caresignal.errors import ImportRejectedError
 
@@ -257,11 +257,6 @@ TRUTH = "truth.json"
 
 
 def _write_truth(path: Path, truth: dict[str, object]) -> None:
-    """Write ``truth.json`` atomically: a temporary file, flushed to disk, then renamed."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        json.dump(truth, handle, indent=2, allow_nan=False, ensure_ascii=False)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    """Write ``truth.json`` atomically, as the ledger is written."""
+    text = json.dumps(truth, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    replace_file(path, text.encode("utf-8"))

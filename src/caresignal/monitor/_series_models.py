@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from caresignal.data.dataset import replace_file
 from caresignal.errors import CaresignalError
 from caresignal.monitor._catalogue_types import Indicator
 from caresignal.stats.riskmodel import RiskModel
@@ -130,18 +130,7 @@ def write_records(
         "current": current.to_dict(),
         "history": history,
     }
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        json.dump(document, handle, indent=2, allow_nan=False)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    replace_file(path, (json.dumps(document, indent=2, allow_nan=False) + "\n").encode("utf-8"))
 
 
 def baseline_hash(baseline: pl.DataFrame) -> str:
