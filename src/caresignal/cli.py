@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar, cast
 
@@ -27,6 +28,7 @@ from caresignal.settings import Settings
 if TYPE_CHECKING:
     from caresignal.data.dataset import ImportResult
     from caresignal.data.synth import Scale
+    from caresignal.monitor.catalogue import Catalogue
 
 app = typer.Typer(
     name="caresignal",
@@ -262,6 +264,90 @@ def history(
     _stdout().print(listing)
 
 
+FAIL_LEVELS = ("red", "amber", "none")
+
+
+@app.command()
+@_translate_errors
+def scan(
+    data_dir: DataDirOption = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Scan as of this day (YYYY-MM-DD) [default: the last day the data covers].",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a concern at this level or worse is found: red, amber or none.",
+        ),
+    ] = "none",
+) -> None:
+    """Scan every unit and indicator for signals; write findings.parquet to the data directory."""
+    from caresignal.clock import SystemClock
+    from caresignal.data.dataset import Dataset
+    from caresignal.monitor.report import render_scan
+    from caresignal.monitor.scan import last_day, write_findings
+    from caresignal.monitor.scan import scan as run_scan
+
+    if fail_on not in FAIL_LEVELS:
+        _fail(f"--fail-on {fail_on!r} is not a level", f"choose {_or(FAIL_LEVELS)}")
+    directory = _settings(data_dir).data_dir
+    if not (directory / "ledger.json").exists():
+        _fail(
+            f"{directory} holds no imported data",
+            "import files with `caresignal import`, or run `caresignal demo` first",
+        )
+    dataset = Dataset(directory)
+    catalogue = _catalogue(directory)
+    day = _day("--as-of", as_of) if as_of is not None else last_day(dataset.snapshot(), catalogue)
+    if day is None:
+        _fail(f"{directory} holds no rows for any indicator", "import births, counts or staffing")
+    with _progress(f"Scanning {directory} as of {day}") as stage:
+        stage("building each indicator's series")
+        result = run_scan(
+            dataset,
+            catalogue,
+            as_of=day,
+            clock=SystemClock(),
+            on_progress=lambda done, total, name: stage(f"{done} of {total} indicators ({name})"),
+        )
+        path = write_findings(result, directory)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        render_scan(result, _stdout(), path)
+    if fail_on != "none" and any(_fails(finding, fail_on) for finding in result.findings):
+        raise typer.Exit(1)
+
+
+def _fails(finding: Any, fail_on: str) -> bool:
+    """Whether a finding is a concern at ``fail_on`` or worse (SPC rules count as amber)."""
+    if finding.direction != "concern":
+        return False
+    return fail_on == "amber" or finding.level == "red"
+
+
+def _day(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option} {text!r} is not a date", "write it as YYYY-MM-DD, e.g. 2025-12-31")
+
+
+def _catalogue(directory: Path) -> Catalogue:
+    """The shipped indicators and the data directory's own (``<data-dir>/catalogue/*.toml``)."""
+    from caresignal.monitor.catalogue import load_catalogue
+
+    own = directory / "catalogue"
+    return load_catalogue(own) if own.is_dir() else load_catalogue()
+
+
 @app.command()
 @_translate_errors
 def synth(
@@ -322,10 +408,7 @@ def synth(
 
 def _exposures(data_dir: Path, named: list[str] | None = None) -> tuple[str, ...]:
     """Counts indicators with an exposure denominator: the catalogue's, and any named."""
-    from caresignal.monitor.catalogue import load_catalogue
-
-    own = data_dir / "catalogue"
-    catalogue = load_catalogue(own) if own.is_dir() else load_catalogue()
+    catalogue = _catalogue(data_dir)
     return tuple(sorted({*catalogue.exposure_indicators(), *(named or ())}))
 
 

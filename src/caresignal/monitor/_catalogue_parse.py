@@ -27,7 +27,7 @@ _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 _KEYS = (
     "id", "title", "description", "table", "level", "unit_column", "unit_types", "period",
     "worse", "definition", "methods", "false_alarms", "risk_model", "reference", "note",
-    "replaces",
+    "replaces", "event", "events",
 )  # fmt: skip
 #: The column that dates each row, by table, unless the definition names another.
 DATE_COLUMNS = {
@@ -69,6 +69,8 @@ def read_indicator(entry: Any, where: f.Where) -> Indicator:
         reference=_reference(get("reference"), where.at("reference")),
         note=f.optional_text(get("note"), where.at("note")),
         replaces=f.flag(get("replaces", False), where.at("replaces")),
+        event=f.text(get("event", "event"), where.at("event")),
+        events=f.text(get("events", "events"), where.at("events")),
         file=where.file,
     )
     return check_indicator(indicator, where)

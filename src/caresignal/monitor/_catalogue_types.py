@@ -171,6 +171,8 @@ class Indicator:
     ``period`` the period of its series (``month`` or ``week``; ``case`` when it is watched case
     by case only); ``worse`` which direction is worse (``higher`` or ``lower``). ``file`` is the
     file it came from, and ``replaces`` whether it replaced an indicator of the same id.
+    ``event`` and ``events`` name one and several of what the numerator counts ("death",
+    "deaths"), for the plain sentences of a scan's findings.
     """
 
     id: str
@@ -189,6 +191,8 @@ class Indicator:
     reference: ReferenceSpec | None = None
     note: str | None = None
     replaces: bool = False
+    event: str = "event"
+    events: str = "events"
     file: str = field(default="", compare=False)
 
     def method(self, name: str) -> tuple[MethodSpec, ...]:

@@ -1,0 +1,133 @@
+"""The funnel of the last months across every unit of an indicator (private; see
+:mod:`caresignal.monitor.scan`).
+
+A funnel compares units with each other, so unlike the per-unit charts it reads every unit's
+totals over the window; those totals are each a function of one unit's series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from caresignal.monitor import _scan_words as words
+from caresignal.monitor._catalogue_types import Indicator, MethodSpec
+from caresignal.monitor._scan_types import Finding, Skipped
+from caresignal.stats.funnel import FunnelResult, funnel
+
+__all__ = ["MIN_UNITS", "funnel_findings", "funnel_window"]
+
+#: Fewest units a funnel needs (its over-dispersion estimate needs several).
+MIN_UNITS = 5
+
+
+def funnel_window(points: pl.DataFrame, months: int) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of the last ``months`` complete months in ``points``."""
+    if points.height == 0:
+        return None
+    last = points.get_column("period_start").max()
+    assert isinstance(last, dt.date)
+    index = last.year * 12 + last.month - 1 - (months - 1)
+    start = dt.date(index // 12, index % 12 + 1, 1)
+    end_index = last.year * 12 + last.month
+    end = dt.date(end_index // 12, end_index % 12 + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def funnel_findings(
+    indicator: Indicator, spec: MethodSpec, points: pl.DataFrame
+) -> tuple[list[Finding], list[Skipped]]:
+    """Units outside the funnel of the last ``window_months`` complete months.
+
+    Outside the outermost limits is ``red``, outside only the inner ones ``amber``. ``kind``
+    ``ratio`` compares observed with expected events (O/E); ``proportion`` the share of cases.
+    """
+    months = int(spec.get("window_months"))  # type: ignore[arg-type]
+    window = funnel_window(points, months)
+    if window is None:
+        return [], [Skipped("*", indicator.id, "funnel", "no complete months")]
+    start, end = window
+    proportion = spec.get("kind") == "proportion"
+    size_column = "denominator" if proportion else str(spec.get("expected"))
+    totals = (
+        points.filter(pl.col("period_start").is_between(start, end))
+        .group_by("unit")
+        .agg(pl.col("numerator").sum(), pl.col(size_column).sum().alias("size"))
+        .filter(pl.col("size") > 0)
+        .sort("unit")
+    )
+    if totals.height < MIN_UNITS:
+        reason = f"fewer than {MIN_UNITS} units with data in {start} to {end}"
+        return [], [Skipped("*", indicator.id, "funnel", reason)]
+    observed = totals.get_column("numerator").to_numpy()
+    size = totals.get_column("size").to_numpy()
+    levels = tuple(float(v) for v in spec.get("levels"))  # type: ignore[union-attr]
+    overdispersion = str(spec.get("overdispersion"))
+    result = funnel(
+        observed,
+        size,
+        kind="proportion" if proportion else "ratio",
+        method=str(spec.get("limit_method")),  # type: ignore[arg-type]
+        levels=levels,
+        overdispersion=None if overdispersion == "none" else overdispersion,  # type: ignore[arg-type]
+        trim=float(spec.get("trim")),  # type: ignore[arg-type]
+        labels=totals.get_column("unit").to_list(),
+    )
+    found = []
+    for index, unit in enumerate(totals.get_column("unit").to_list()):
+        level, side = _outside(result.value[index], result, index, levels)
+        if level is None:
+            continue
+        o, e = float(observed[index]), float(size[index])
+        if proportion:
+            e = e * result.target
+        worse = (side == "high") == (indicator.worse == "higher")
+        direction = "concern" if worse else "improvement"
+        ratio = words.ratio_interval(o, e)
+        oe = o / e if e > 0 else None
+        found.append(
+            Finding(
+                unit=unit,
+                indicator=indicator.id,
+                title=indicator.title,
+                method="funnel",
+                chart=f"funnel of the last {months} months",
+                level="red" if level == levels[-1] else "amber",
+                direction=direction,
+                first_crossed=end,
+                change_began=start,
+                observed=o,
+                expected=e,
+                ratio=oe,
+                ratio_low=ratio[0],
+                ratio_high=ratio[1],
+                threshold=None,
+                false_alarm=f"outside the {level * 100:g} % limits",
+                signals=0,
+                explanation=words.funnel_sentence(
+                    indicator,
+                    start=start,
+                    end=end,
+                    observed=o,
+                    expected=e,
+                    level=level,
+                    direction=direction,
+                    ratio=(oe, *ratio),
+                    proportion=proportion,
+                ),
+            )
+        )
+    return found, []
+
+
+def _outside(
+    value: float, result: FunnelResult, index: int, levels: tuple[float, ...]
+) -> tuple[float | None, str | None]:
+    """The outermost level whose limits the unit lies strictly outside, and on which side."""
+    for level in sorted(levels, reverse=True):
+        if value > result.upper[level][index]:
+            return level, "high"
+        if value < result.lower[level][index]:
+            return level, "low"
+    return None, None

@@ -1,0 +1,358 @@
+"""The per-series work of a scan: each function reads one (unit, indicator, method) series
+alone (private; see :mod:`caresignal.monitor.scan`).
+
+A task holds one unit's arrays and everything the chart needs; its function returns that
+unit's :class:`Outcome`. Nothing here reads another unit or the data directory, so a backend
+may run the tasks anywhere (a loop here, ``applyInPandas`` on a cluster).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from caresignal.monitor import _scan_words as words
+from caresignal.monitor._catalogue_types import Indicator, MethodSpec
+from caresignal.monitor._scan_cusum import Episode, episodes, reset_threshold
+from caresignal.monitor._scan_types import Finding, Skipped
+from caresignal.monitor.thresholds import (
+    LevelDesign,
+    ThresholdCache,
+    ThresholdDesign,
+    design_bernoulli,
+    design_poisson,
+)
+from caresignal.stats import cusum, spc
+
+__all__ = [
+    "HOLD_DAYS",
+    "MIN_BASELINE_STEPS",
+    "MIN_POINTS",
+    "CusumTask",
+    "Outcome",
+    "SpcTask",
+    "cusum_chart",
+    "run_cusum",
+    "run_spc",
+]
+
+FloatArray = NDArray[np.float64]
+Days = NDArray[np.datetime64]
+
+#: A red signal stays a finding for this many days after it fired (the chart has reset).
+HOLD_DAYS = 365
+#: Fewest baseline steps (cases or periods) a unit needs for its own threshold design.
+MIN_BASELINE_STEPS = 12
+#: Fewest monthly points an SPC chart needs before its rules are read.
+MIN_POINTS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one unit's chart gave: a finding (or None), a reason it was skipped, its design."""
+
+    finding: Finding | None = None
+    skipped: Skipped | None = None
+    design: ThresholdDesign | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CusumTask:
+    """One unit's CUSUM: its steps' days, observed counts and expected values, in time order.
+
+    For a Bernoulli chart each step is a case (``observed`` 0/1, ``expected`` its risk); for a
+    Poisson chart each step is a period (counts and expected counts). ``baseline`` marks the
+    steps of the baseline window the thresholds are designed on, and ``years`` the length of
+    the unit's part of that window in years.
+    """
+
+    indicator: Indicator
+    method: MethodSpec
+    unit: str
+    days: Days
+    observed: FloatArray
+    expected: FloatArray
+    baseline: NDArray[np.bool_]
+    years: float
+    as_of: dt.date
+    expected_from: str
+
+
+def _skip(task: CusumTask | SpcTask, reason: str) -> Outcome:
+    return Outcome(skipped=Skipped(task.unit, task.indicator.id, task.method.method, reason))
+
+
+def _day(value: np.datetime64) -> dt.date:
+    return dt.date.fromisoformat(str(value.astype("datetime64[D]")))
+
+
+def design_for(task: CusumTask, cache: ThresholdCache | None) -> ThresholdDesign | str:
+    """The unit's amber and red thresholds from its baseline steps, or why there are none."""
+    method = task.method
+    steps = task.expected[task.baseline]
+    if steps.size < MIN_BASELINE_STEPS or not task.years > 0:
+        steps = task.expected
+        years = _span_years(task.days)
+    else:
+        years = task.years
+    if steps.size < MIN_BASELINE_STEPS or not years > 0:
+        return f"fewer than {MIN_BASELINE_STEPS} steps to design thresholds on"
+    if not (np.all(np.isfinite(steps)) and np.all(steps > 0)):
+        return "no expected value for some steps (no baseline rate)"
+    per_year = steps.size / years
+    targets = task.indicator.false_alarms
+    if method.method == "bernoulli_cusum":
+        if not np.all(steps < 1.0):
+            return "expected risks must be below 1"
+        ratio = float(method.get("odds_ratio"))  # type: ignore[arg-type]
+        return design_bernoulli(
+            steps, odds_ratio=ratio, cases_per_year=per_year, targets=targets, cache=cache
+        )
+    ratio = float(method.get("rate_ratio"))  # type: ignore[arg-type]
+    return design_poisson(
+        steps, rate_ratio=ratio, periods_per_year=per_year, targets=targets, cache=cache
+    )
+
+
+def _span_years(days: Days) -> float:
+    if days.size == 0:
+        return 0.0
+    span = (days[-1] - days[0]).astype("timedelta64[D]").astype(np.int64) + 1
+    return float(span) / 365.25
+
+
+def cusum_chart(task: CusumTask, design: ThresholdDesign) -> tuple[cusum.CusumResult, float]:
+    """The unit's chart, run to reset where the method says, and the h it was run with."""
+    method = task.method
+    reset_after = str(method.get("reset_after"))
+    h = reset_threshold(amber=design.amber.h, red=design.red.h, reset_after=reset_after)
+    rule = str(method.get("signal_rule"))
+    if method.method == "bernoulli_cusum":
+        ratio = float(method.get("odds_ratio"))  # type: ignore[arg-type]
+        chart = cusum.bernoulli(
+            task.observed, task.expected, odds_ratio=ratio, h=h, reset=True, signal_rule=rule
+        )
+    else:
+        ratio = float(method.get("rate_ratio"))  # type: ignore[arg-type]
+        chart = cusum.poisson(
+            task.observed, task.expected, rate_ratio=ratio, h=h, reset=True, signal_rule=rule
+        )
+    return chart, h
+
+
+def run_cusum(task: CusumTask, cache: ThresholdCache | None = None) -> Outcome:
+    """The unit's current CUSUM finding, if any (see :func:`current_episode`)."""
+    if task.days.size == 0:
+        return _skip(task, "no cases")
+    design = design_for(task, cache)
+    if isinstance(design, str):
+        return _skip(task, design)
+    chart, _ = cusum_chart(task, design)
+    found = episodes(
+        chart,
+        amber=design.amber.h,
+        red=design.red.h,
+        reset_after=str(task.method.get("reset_after")),
+    )
+    episode, signals = current_episode(found, task.days, task.as_of)
+    if episode is None:
+        return Outcome(design=design)
+    return Outcome(finding=_cusum_finding(task, design, episode, signals), design=design)
+
+
+def current_episode(
+    found: tuple[Episode, ...], days: Days, as_of: dt.date
+) -> tuple[Episode | None, int]:
+    """The episode a scan reports, and the red signals of the last :data:`HOLD_DAYS` days.
+
+    The latest red episode that crossed red within the hold period; else the ongoing episode if
+    it has crossed amber; else none.
+    """
+    since = np.datetime64(as_of - dt.timedelta(days=HOLD_DAYS - 1), "D")
+    recent_red = [e for e in found if e.red is not None and days[e.red] >= since]
+    if recent_red:
+        return recent_red[-1], len(recent_red)
+    if found and found[-1].ongoing:
+        return found[-1], 0
+    return None, 0
+
+
+def _cusum_finding(
+    task: CusumTask, design: ThresholdDesign, episode: Episode, signals: int
+) -> Finding:
+    method = task.method
+    ratio_name = "odds_ratio" if method.method == "bernoulli_cusum" else "rate_ratio"
+    ratio = float(method.get(ratio_name))  # type: ignore[arg-type]
+    direction = "concern" if (ratio > 1.0) == (task.indicator.worse == "higher") else "improvement"
+    window = slice(episode.began, episode.end + 1)
+    observed = float(task.observed[window].sum())
+    expected = float(task.expected[window].sum())
+    interval = words.ratio_interval(observed, expected)
+    oe = observed / expected if expected > 0 else None
+    level: LevelDesign = design.red if episode.red is not None else design.amber
+    began = _day(task.days[episode.began])
+    return Finding(
+        unit=task.unit,
+        indicator=task.indicator.id,
+        title=task.indicator.title,
+        method=method.method,
+        chart=_chart_words(method.method, ratio, task.expected_from),
+        level=episode.level,
+        direction=direction,
+        first_crossed=_day(task.days[episode.crossed]),
+        change_began=began,
+        observed=observed,
+        expected=expected,
+        ratio=oe,
+        ratio_low=interval[0],
+        ratio_high=interval[1],
+        threshold=level.h,
+        false_alarm=level.sentence,
+        signals=signals,
+        explanation=words.cusum_sentence(
+            task.indicator,
+            began=began,
+            observed=observed,
+            expected=expected,
+            expected_from=task.expected_from,
+            direction=direction,
+            years_between=level.years_between,
+            ratio=(oe, *interval),
+        ),
+    )
+
+
+def _chart_words(method: str, ratio: float, expected_from: str) -> str:
+    kind = {
+        "risk_model": "risk-adjusted",
+        "reference": "unadjusted",
+        "provided": "expected-count",
+    }[expected_from]
+    what = "odds" if method == "bernoulli_cusum" else "rate"
+    change = {2.0: "a doubling", 0.5: "a halving"}.get(ratio, f"a change of {ratio:g} times")
+    chart = "Bernoulli" if method == "bernoulli_cusum" else "Poisson"
+    return f"{kind} {chart} CUSUM for {change} of the {what}"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SpcTask:
+    """One unit's monthly points: period starts, numerators and denominators (complete months)."""
+
+    indicator: Indicator
+    method: MethodSpec
+    unit: str
+    periods: Days
+    numerator: FloatArray
+    denominator: FloatArray
+
+
+def _improvement(task: SpcTask) -> str:
+    given = task.method.get("improvement")
+    if given is not None:
+        return str(given)
+    return "decrease" if task.indicator.worse == "higher" else "increase"
+
+
+def spc_chart(task: SpcTask) -> spc.ControlChart:
+    """The unit's Making Data Count chart of the method (p, u or XmR)."""
+    method = task.method
+    options: dict[str, Any] = {
+        "improvement": _improvement(task),
+        "target": method.get("target"),
+        "trend_points": method.get("trend_points"),
+        "shift_points": method.get("shift_points"),
+        "two_in_three": method.get("two_in_three"),
+        "baseline_points": method.get("baseline_points"),
+        "screen_outliers": method.get("screen_outliers"),
+    }
+    multiplier = float(method.get("multiplier"))  # type: ignore[arg-type]
+    if method.method == "xmr":
+        values = task.numerator / task.denominator * multiplier
+        return spc.xmr(values, **options)
+    chart = spc.p_chart if method.method == "p_chart" else spc.u_chart
+    laney = bool(method.get("laney"))
+    return chart(task.numerator, task.denominator, laney=laney, multiplier=multiplier, **options)
+
+
+#: Points a rule needs before it flags, by rule (``None``: read from the method).
+_RULE_POINTS = {"outside_limits": 1, "two_in_three": 2}
+
+
+def run_spc(task: SpcTask) -> Outcome:
+    """The unit's finding if its latest month is a special cause (Making Data Count)."""
+    if task.periods.size < MIN_POINTS:
+        return _skip(task, f"fewer than {MIN_POINTS} complete months")
+    chart = spc_chart(task)
+    kind = str(chart.point_type[-1])
+    if kind not in ("special_cause_concern", "special_cause_improvement"):
+        return Outcome()
+    last = task.periods.size - 1
+    first = last
+    while first > 0 and chart.point_type[first - 1] == kind:
+        first -= 1
+    rule = str(chart.rule[last])
+    need = _RULE_POINTS.get(rule) or int(task.method.get(f"{rule}_points"))  # type: ignore[arg-type]
+    crossed = min(first + need - 1, last)
+    return Outcome(finding=_spc_finding(task, chart, rule, first, crossed, kind))
+
+
+def _spc_finding(
+    task: SpcTask, chart: spc.ControlChart, rule: str, first: int, crossed: int, kind: str
+) -> Finding:
+    direction = "concern" if kind == "special_cause_concern" else "improvement"
+    run = slice(first, task.periods.size)
+    multiplier = float(task.method.get("multiplier"))  # type: ignore[arg-type]
+    centre = float(chart.centre[-1])
+    if task.method.method == "xmr":
+        observed = float(np.mean(chart.values[run]))
+        expected: float | None = centre
+        oe: float | None = None
+        interval: tuple[float | None, float | None] = (None, None)
+    else:
+        observed = float(task.numerator[run].sum())
+        expected = float((task.denominator[run] * centre / multiplier).sum())
+        oe = observed / expected if expected > 0 else None
+        interval = words.ratio_interval(observed, expected)
+    unit = " %" if multiplier == 100.0 else (f" per {multiplier:,g}" if multiplier > 1 else "")
+    began = _day(task.periods[first])
+    return Finding(
+        unit=task.unit,
+        indicator=task.indicator.id,
+        title=task.indicator.title,
+        method=task.method.method,
+        chart=_SPC_WORDS[task.method.method],
+        level=rule,
+        direction=direction,
+        first_crossed=_day(task.periods[crossed]),
+        change_began=began,
+        observed=observed,
+        expected=expected,
+        ratio=oe,
+        ratio_low=interval[0],
+        ratio_high=interval[1],
+        threshold=None,
+        false_alarm=None,
+        signals=0,
+        explanation=words.spc_sentence(
+            task.indicator,
+            rule=rule,
+            began=began,
+            latest_day=_day(task.periods[-1]),
+            points=task.periods.size - first,
+            latest=float(chart.values[-1]),
+            centre=centre,
+            unit=unit,
+            direction=direction,
+        ),
+    )
+
+
+_SPC_WORDS = {
+    "p_chart": "monthly p chart (Making Data Count rules)",
+    "u_chart": "monthly u chart (Making Data Count rules)",
+    "xmr": "monthly XmR chart (Making Data Count rules)",
+}

@@ -1,0 +1,93 @@
+"""``caresignal scan``, run in process on the synthetic ``small`` dataset (docs/cli.md)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from caresignal.cli import app
+from caresignal.clock import FixedClock
+from caresignal.data.dataset import Dataset
+from caresignal.data.imports import import_synthetic
+from caresignal.monitor.catalogue import load_catalogue
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("small")
+    import_synthetic(
+        Dataset(directory),
+        "small",
+        1,
+        clock=FixedClock(datetime(2026, 11, 23, tzinfo=UTC)),
+        exposure_indicators=load_catalogue().exposure_indicators(),
+    )
+    return directory
+
+
+@pytest.fixture
+def data(source: Path, tmp_path: Path) -> Path:
+    shutil.copytree(source, tmp_path / "data")
+    return tmp_path / "data"
+
+
+def test_scan_json_lists_the_findings_and_writes_them_to_parquet(data: Path) -> None:
+    result = runner.invoke(app, ["scan", "--data-dir", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["as_of"] == "2025-12-31"
+    assert payload["findings"]
+    keys = {"unit", "indicator", "method", "level", "direction", "first_crossed"}
+    keys |= {"change_began", "observed", "expected", "explanation"}
+    assert keys <= set(payload["findings"][0])
+    assert pl.read_parquet(data / "findings.parquet").height == len(payload["findings"])
+
+
+def test_scan_prints_a_table_sorted_by_severity_and_the_sentences(data: Path) -> None:
+    result = runner.invoke(app, ["scan", "--data-dir", str(data), "--as-of", "2025-12-31"])
+    assert result.exit_code == 0, result.output
+    assert "Scan as of 31 December 2025" in result.stdout
+    assert "What each finding means" in result.stdout
+    assert "False alarms the CUSUM thresholds are designed for" in result.stdout
+    assert result.stdout.index(" red ") < result.stdout.index(" amber ")
+
+
+def test_fail_on_red_exits_1_when_a_red_concern_is_found_and_none_never_fails(data: Path) -> None:
+    failed = runner.invoke(app, ["scan", "--data-dir", str(data), "--json", "--fail-on", "red"])
+    assert failed.exit_code == 1
+    assert any(
+        f["level"] == "red" and f["direction"] == "concern"
+        for f in json.loads(failed.stdout)["findings"]
+    )
+    assert runner.invoke(app, ["scan", "--data-dir", str(data), "--fail-on", "none"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--as-of", "31/12/2025"], "--as-of '31/12/2025' is not a date"),
+        (["--fail-on", "purple"], "--fail-on 'purple' is not a level"),
+    ],
+)
+def test_bad_options_are_refused_with_a_hint(
+    data: Path, arguments: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["scan", "--data-dir", str(data), *arguments])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Hint:" in result.stderr
+    assert not (data / "findings.parquet").exists()
+
+
+def test_an_empty_data_directory_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["scan", "--data-dir", str(tmp_path / "nothing")])
+    assert result.exit_code == 2
+    assert "holds no imported data" in result.stderr
