@@ -326,6 +326,56 @@ def scan(
         raise typer.Exit(1)
 
 
+@app.command()
+@_translate_errors
+def replay(
+    data_dir: DataDirOption = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="First day replayed [default: the first day of the data].",
+            show_default=False,
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Last day replayed [default: the last day of the data].",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the replay as JSON.")] = False,
+) -> None:
+    """Replay the history month by month: when each signal would have fired, and (on synthetic
+    data) how soon each method found each hidden problem."""
+    from caresignal.clock import SystemClock
+    from caresignal.data.dataset import Dataset
+    from caresignal.monitor.replay import replay as run_replay
+    from caresignal.monitor.report import render_replay
+
+    directory = _settings(data_dir).data_dir
+    if not (directory / "ledger.json").exists():
+        _fail(
+            f"{directory} holds no imported data",
+            "import files with `caresignal import`, or run `caresignal demo` first",
+        )
+    first = _day("--from", start) if start is not None else None
+    last = _day("--to", end) if end is not None else None
+    if first is not None and last is not None and first > last:
+        _fail(f"--from {first} is after --to {last}", "give --from a day before --to")
+    with _progress(f"Replaying {directory}") as stage:
+        stage("building each indicator's series and charts")
+        result = run_replay(
+            Dataset(directory), _catalogue(directory), clock=SystemClock(), start=first, end=last
+        )
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        render_replay(result, _stdout())
+
+
 def _fails(finding: Any, fail_on: str) -> bool:
     """Whether a finding is a concern at ``fail_on`` or worse (SPC rules count as amber)."""
     if finding.direction != "concern":

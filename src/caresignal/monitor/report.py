@@ -10,9 +10,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from caresignal.monitor._replay_truth import family
 from caresignal.monitor._scan_types import Finding, ScanResult
+from caresignal.monitor.replay import ReplayResult
 
-__all__ = ["LEVEL_STYLES", "render_scan"]
+__all__ = ["LEVEL_STYLES", "METHOD_NAMES", "render_replay", "render_scan"]
 
 #: How each level is shown.
 LEVEL_STYLES = {"red": "bold red", "amber": "bold yellow"}
@@ -92,3 +94,83 @@ def render_scan(result: ScanResult, console: Console, findings_file: Path | None
         )
     if findings_file is not None:
         console.print(f"\n[dim]Findings written to {findings_file}.[/]")
+
+
+#: How each compared method is named for people, and in a narrow column.
+METHOD_NAMES = {
+    "risk_adjusted_cusum": "risk-adjusted CUSUM",
+    "moss_cusum": "MOSS-style CUSUM (unadjusted)",
+    "poisson_cusum": "Poisson CUSUM",
+    "spc": "monthly SPC (Making Data Count)",
+    "annual_funnel": "annual funnel, published 18 months on",
+}
+SHORT_NAMES = {
+    "risk_adjusted_cusum": "RA CUSUM",
+    "moss_cusum": "MOSS",
+    "poisson_cusum": "Poisson",
+    "spc": "SPC",
+    "annual_funnel": "funnel",
+}
+
+
+def _delay(days: int | None) -> str:
+    return "—" if days is None else f"{days / 30.44:.1f}"
+
+
+def render_replay(result: ReplayResult, console: Console) -> None:
+    """Print the signals by year and method, each hidden problem's detections, and the false
+    alarms observed against the design."""
+    counted = [s for s in result.signals if s.level != "amber"]
+    console.print(
+        f"[bold]Replay from {result.start:%d %B %Y} to {result.end:%d %B %Y}[/]: "
+        f"{len(result.signals)} signals fired ({len(counted)} red or SPC, "
+        f"{len(result.signals) - len(counted)} amber)."
+    )
+    console.print(
+        "Methods: " + "; ".join(f"{SHORT_NAMES[m]} = {METHOD_NAMES[m]}" for m in result.methods)
+    )
+    by_year = Table(
+        title="Signals fired each year (red CUSUM and funnel, every SPC signal)",
+        box=box.SIMPLE_HEAD,
+    )
+    by_year.add_column("year")
+    for method in result.methods:
+        by_year.add_column(SHORT_NAMES.get(method, method), justify="right")
+    years = sorted({s.fired.year for s in counted})
+    for year in years:
+        row = [str(year)]
+        for method in result.methods:
+            row.append(str(sum(s.fired.year == year and family(s) == method for s in counted)))
+        by_year.add_row(*row)
+    if years:
+        console.print(by_year)
+    if result.problems:
+        problems = Table(
+            title="Months from each hidden problem's onset to its detection (— not found)",
+            box=box.SIMPLE_HEAD,
+        )
+        for column in ("problem", "unit", "began"):
+            problems.add_column(column, no_wrap=True)
+        for method in result.methods:
+            problems.add_column(SHORT_NAMES.get(method, method), justify="right")
+        for problem in result.problems:
+            problems.add_row(
+                problem.id,
+                problem.unit,
+                f"{problem.start:%b %Y}" + (" ↑" if problem.direction == "improvement" else ""),
+                *(_delay(problem.detections[m].delay_days) for m in result.methods),
+            )
+        console.print(problems)
+    if result.false_alarms_per_unit_year:
+        alarms = Table(title="False alarms on charts no problem touched", box=box.SIMPLE_HEAD)
+        for column in ("method", "per chart-year", "designed for", "chart-years"):
+            alarms.add_column(column, justify="left" if column == "method" else "right")
+        for method, rate in result.false_alarms_per_unit_year.items():
+            design = result.design_false_alarms_per_unit_year.get(method)
+            alarms.add_row(
+                METHOD_NAMES.get(method, method),
+                f"{rate:.4f}",
+                "" if design is None else f"{design:.4f}",
+                f"{result.chart_years[method]:,.0f}",
+            )
+        console.print(alarms)

@@ -1,0 +1,178 @@
+"""Every signal one unit's chart would have fired, from one pass over its history (private; see
+:mod:`caresignal.monitor.replay`).
+
+- A **CUSUM** path already holds every crossing: each episode that reached amber fires an amber
+  signal on the day it crossed amber and, if it went on to red, a red signal on that day.
+- An **SPC chart** is replayed with its limits fixed on its first points (the catalogue's
+  ``baseline_points``, else :data:`SPC_BASELINE_POINTS`), as Making Data Count advises for
+  monitoring: then the limits never depend on later months, and a month can only be flagged as the
+  latest point of the chart of the months up to it if the chart of the whole history flags it.
+  Those months are checked one by one on the chart up to them; each run of flagged months is one
+  signal, fired when the first of them was charted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from caresignal.monitor._catalogue_types import MethodSpec
+from caresignal.monitor._scan_cusum import episodes
+from caresignal.monitor._scan_units import (
+    CusumTask,
+    SpcTask,
+    cusum_chart,
+    design_for,
+    spc_chart,
+)
+from caresignal.monitor.thresholds import ThresholdCache
+
+__all__ = [
+    "SPC_BASELINE_POINTS",
+    "Fired",
+    "cusum_signals",
+    "month_end",
+    "overlap_years",
+    "replay_method",
+    "spc_signals",
+]
+
+#: Points an SPC chart's limits are fixed on in a replay, unless the catalogue says otherwise
+#: (Making Data Count: at least 20).
+SPC_BASELINE_POINTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    """One signal a chart fired: when, at which level, which way, and since when."""
+
+    unit: str
+    indicator: str
+    method: str
+    expected: str | None
+    level: str
+    direction: str
+    fired: dt.date
+    change_began: dt.date
+
+
+def _day(value: np.datetime64) -> dt.date:
+    return dt.date.fromisoformat(str(value.astype("datetime64[D]")))
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def overlap_years(first: dt.date, last: dt.date, start: dt.date, end: dt.date) -> float:
+    """Years of ``first``–``last`` (inclusive days) that fall within ``start``–``end``."""
+    days = (min(last, end) - max(first, start)).days + 1
+    return max(days, 0) / 365.25
+
+
+def cusum_signals(
+    task: CusumTask, cache: ThresholdCache | None, start: dt.date, end: dt.date
+) -> tuple[list[Fired], float]:
+    """Every amber and red signal of the unit's CUSUM, and its years charted in start–end.
+
+    A CUSUM over periods fires on the last day of the period that crossed (when its count was
+    known).
+    """
+    if task.days.size == 0:
+        return [], 0.0
+    design = design_for(task, cache)
+    if isinstance(design, str):
+        return [], 0.0
+    chart, _ = cusum_chart(task, design)
+    found = episodes(
+        chart,
+        amber=design.amber.h,
+        red=design.red.h,
+        reset_after=str(task.method.get("reset_after")),
+    )
+    name = "odds_ratio" if task.method.method == "bernoulli_cusum" else "rate_ratio"
+    ratio = float(task.method.get(name))  # type: ignore[arg-type]
+    direction = "concern" if (ratio > 1.0) == (task.indicator.worse == "higher") else "improvement"
+    periods = task.method.method == "poisson_cusum"
+    fired = []
+    for episode in found:
+        began = _day(task.days[episode.began])
+        for level, step in (("amber", episode.amber), ("red", episode.red)):
+            if step is None:
+                continue
+            day = _day(task.days[step])
+            fired.append(
+                Fired(
+                    task.unit,
+                    task.indicator.id,
+                    task.method.method,
+                    task.expected_from,
+                    level,
+                    direction,
+                    month_end(day) if periods else day,
+                    began,
+                )
+            )
+    last = _day(task.days[-1])
+    last = month_end(last) if periods else last
+    return fired, overlap_years(_day(task.days[0]), last, start, end)
+
+
+def replay_method(spec: MethodSpec) -> MethodSpec:
+    """The SPC method with its limits fixed on its baseline points (see the module notes)."""
+    if spec.get("baseline_points") is not None:
+        return spec
+    values = tuple(
+        (key, SPC_BASELINE_POINTS if key == "baseline_points" else value)
+        for key, value in spec.parameters
+    )
+    return replace(spec, parameters=values)
+
+
+def spc_signals(task: SpcTask, start: dt.date, end: dt.date) -> tuple[list[Fired], float]:
+    """Every signal the unit's monthly chart fired, each on the last day of its first month.
+
+    The task's method must have its limits fixed (:func:`replay_method`). A unit is charted from
+    the month its baseline is complete.
+    """
+    need = int(task.method.get("baseline_points"))  # type: ignore[arg-type]
+    if task.periods.size <= need:
+        return [], 0.0
+    whole = spc_chart(task)
+    flagged = np.flatnonzero(
+        np.isin(whole.point_type, ("special_cause_concern", "special_cause_improvement"))
+    )
+    fired: list[Fired] = []
+    previous: tuple[int, str] | None = None
+    for month in flagged[flagged >= need]:
+        prefix = replace(
+            task,
+            periods=task.periods[: month + 1],
+            numerator=task.numerator[: month + 1],
+            denominator=task.denominator[: month + 1],
+        )
+        kind = str(spc_chart(prefix).point_type[-1])
+        if kind == "common_cause":
+            continue
+        if previous is None or previous != (int(month) - 1, kind):
+            direction = "concern" if kind == "special_cause_concern" else "improvement"
+            day = month_end(_day(task.periods[month]))
+            fired.append(
+                Fired(
+                    task.unit,
+                    task.indicator.id,
+                    task.method.method,
+                    None,
+                    "special_cause",
+                    direction,
+                    day,
+                    _day(task.periods[month]),
+                )
+            )
+        previous = (int(month), kind)
+    first = _day(task.periods[need])
+    return fired, overlap_years(first, month_end(_day(task.periods[-1])), start, end)
