@@ -11,12 +11,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from caresignal.cli import app
 from caresignal.clock import FixedClock
+from caresignal.data.dataset import Dataset
+from caresignal.data.public import ae_attendances
 from caresignal.demo import DemoReport, run_demo
+from caresignal.monitor.catalogue import load_catalogue
+from caresignal.stats.spc import xmr
 
 CLOCK = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 
@@ -53,6 +58,63 @@ def test_ae_charts_every_type_one_trust_with_a_year_of_data(report: DemoReport) 
     failing = [t for t in section.trusts if t.assurance == "consistently_fail"]
     assert failing
     assert all(t.upl < 0.95 for t in failing)
+
+
+def test_ae_publishes_the_same_counts_as_before_it_ran_through_the_catalogue(
+    report: DemoReport,
+) -> None:
+    section = report.ae
+    # The numbers the demo published when it charted the CSV directly (caresignal's xmr on
+    # 1 - breaches / attendances, improvement "increase", target 0.95): moving the chart onto
+    # the catalogue's ed_4h indicator must not change them.
+    assert (len(section.trusts), section.left_out) == (140, 0)
+    assert len(section.concerns()) == 44
+    assert section.variation_counts() == {
+        "common_cause": 92,
+        "special_cause_concern_low": 44,
+        "special_cause_improvement_high": 4,
+    }
+    assert section.assurance_counts() == {
+        "consistently_fail": 95,
+        "hit_or_miss": 43,
+        "consistently_pass": 2,
+    }
+
+
+def test_ae_charts_the_catalogue_indicator_as_the_csv_charted_directly(
+    report: DemoReport,
+) -> None:
+    method = load_catalogue().get("ed_4h").method("xmr")[0]
+    # The catalogue's target is in percent (multiplier 100); the section keeps shares.
+    assert (method.get("target"), method.get("multiplier")) == (95.0, 100.0)
+    assert report.ae.target == 0.95
+    type1 = ae_attendances().filter(pl.col("type") == "1").sort("org_code", "period")
+    direct = {
+        str(org): xmr(
+            1 - rows["breaches"] / rows["attendances"], improvement="increase", target=0.95
+        )
+        for (org,), rows in type1.group_by("org_code", maintain_order=True)
+    }
+    assert [trust.org_code for trust in report.ae.trusts] == sorted(direct)
+    for trust in report.ae.trusts:
+        chart = direct[trust.org_code]
+        assert (trust.variation, trust.assurance) == (chart.variation, chart.assurance)
+        assert trust.latest_rule == chart.rule[-1]
+        assert trust.mean == pytest.approx(chart.mean[-1], rel=1e-12)
+        assert trust.upl == pytest.approx(chart.upl[-1], rel=1e-12)
+
+
+def test_ae_data_directory_is_made_on_the_first_run_and_reused(
+    report: DemoReport, as_json: dict[str, Any], data_dir: Path
+) -> None:
+    ae = Dataset(data_dir / "public" / "ae")
+    # Two runs (the report, then the JSON): one batch per table, loaded by the first.
+    batches = ae.history()
+    assert [batch.table for batch in batches] == ["organisations", "counts"]
+    assert all(batch.sources == ("ae_attendances.csv",) for batch in batches)
+    assert all(batch.imported_by == "caresignal demo" for batch in batches)
+    assert as_json["ae_four_hour_performance"]["trusts_charted"] == 140
+    assert as_json["ae_four_hour_performance"]["target"] == 0.95
 
 
 def test_length_of_stay_funnel_matches_funnelplotr(report: DemoReport) -> None:
@@ -96,14 +158,20 @@ def test_switch_cusum_signals_inside_the_cluster_of_deaths(report: DemoReport) -
     assert section.vlad_final == pytest.approx(104 * section.expected_risk - 9)
 
 
-def test_json_output_holds_the_four_parts(as_json: dict[str, Any]) -> None:
+def test_json_output_holds_the_four_parts_the_dataset_and_its_signals(
+    as_json: dict[str, Any],
+) -> None:
     assert set(as_json) == {
         "ae_four_hour_performance",
         "length_of_stay_funnel",
         "cardiac_surgery_cusum",
         "arterial_switch_cusum",
         "synthetic_national_dataset",
+        "current_signals",
     }
+    signals = as_json["current_signals"]
+    assert signals["as_of"] == "2025-12-31"
+    assert any(f["level"] == "red" for f in signals["findings"])
     assert as_json["arterial_switch_cusum"]["signals"] == [59, 68]
     assert len(as_json["length_of_stay_funnel"]["providers"]) == 54
 

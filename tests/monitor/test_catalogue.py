@@ -97,8 +97,12 @@ def test_extended_perinatal_mortality_has_upper_and_lower_risk_adjusted_cusums(
     catalogue: Catalogue,
 ) -> None:
     indicator = catalogue.get("extended_perinatal_mortality")
-    ratios = sorted(spec.get("odds_ratio") for spec in indicator.method("bernoulli_cusum"))  # type: ignore[type-var]
+    cusums = indicator.method("bernoulli_cusum")
+    adjusted = [spec for spec in cusums if spec.get("expected") == "risk_model"]
+    ratios = sorted(spec.get("odds_ratio") for spec in adjusted)  # type: ignore[type-var]
     assert ratios == [0.5, 2.0]
+    unadjusted = [spec for spec in cusums if spec.get("expected") == "reference"]
+    assert [spec.get("odds_ratio") for spec in unadjusted] == [2.0]
     assert indicator.risk_model is not None
     assert "gestation_band" in indicator.risk_model.covariates
     assert "gestation" in (indicator.risk_model.note or "")

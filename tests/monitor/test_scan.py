@@ -72,7 +72,7 @@ def test_the_sudden_failure_is_red_on_the_risk_adjusted_cusum_within_six_months(
     problem = truth["sudden_failure"]
     onset = dt.date.fromisoformat(problem["start_date"])
     found = _found(result, problem["site_code"], "extended_perinatal_mortality", "bernoulli_cusum")
-    concern = [f for f in found if f.direction == "concern"]
+    concern = [f for f in found if f.direction == "concern" and f.chart.startswith("risk")]
     assert [f.level for f in concern] == ["red"]
     assert onset <= concern[0].first_crossed <= onset + dt.timedelta(days=183)
     assert concern[0].change_began >= onset - dt.timedelta(days=62)
@@ -83,7 +83,10 @@ def test_the_slow_decline_is_red_on_the_risk_adjusted_cusum(
 ) -> None:
     site = truth["slow_decline"]["site_code"]
     found = _found(result, site, "extended_perinatal_mortality", "bernoulli_cusum")
-    assert any(f.level == "red" and f.direction == "concern" for f in found)
+    assert any(
+        f.level == "red" and f.direction == "concern" and f.chart.startswith("risk-adjusted")
+        for f in found
+    )
 
 
 def test_the_recovery_site_shows_an_improvement(result: ScanResult, truth: dict[str, Any]) -> None:

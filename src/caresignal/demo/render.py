@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
+
+from caresignal.monitor.report import render_scan
+from caresignal.monitor.scan import FINDINGS
 
 if TYPE_CHECKING:
     from caresignal.demo import DemoReport
@@ -43,6 +47,13 @@ def render(report: DemoReport, console: Console) -> None:
     _surgery(report.surgery, console)
     _switch(report.switch, console)
     _synthetic(report.synthetic, console)
+    _heading(console, "6. The signals caresignal finds in it now")
+    console.print(
+        "Every site, ward and emergency department, every indicator of the catalogue and every "
+        "method, as of the last day of the data (`caresignal scan`; `caresignal replay` shows "
+        "when each would have fired and how soon each method found each hidden problem)."
+    )
+    render_scan(report.signals, console, Path(report.synthetic.data_dir) / FINDINGS)
 
 
 def _heading(console: Console, text: str) -> None:
@@ -54,9 +65,10 @@ def _ae(section: AESection, console: Console) -> None:
     _heading(console, "1. A&E: is the 4-hour standard met, and is anything changing?")
     latest = max(trust.latest_period for trust in section.trusts)
     console.print(
-        f"XmR charts (NHS Making Data Count rules) of the monthly share of patients seen within "
-        f"4 hours, for the {len(section.trusts)} trusts with a type-1 emergency department and at "
-        f"least 12 months of data, to {latest:%B %Y}. At each trust's latest month:"
+        f"XmR charts (NHS Making Data Count rules; the catalogue's ed_4h indicator) of the "
+        f"monthly share of patients seen within 4 hours, for the {len(section.trusts)} trusts "
+        f"with a type-1 emergency department and at least 12 months of data, to {latest:%B %Y}. "
+        f"At each trust's latest month:"
     )
     for icon, count in section.variation_counts().items():
         console.print(f"  • {count:>3} trusts: {VARIATION_WORDS.get(icon, icon)}")

@@ -71,7 +71,8 @@ def _cusum_tasks(
         baseline = np.zeros(days.size, dtype=bool)
         start = end = np.datetime64(as_of, "D")
     else:
-        start, end = np.datetime64(window[0], "D"), np.datetime64(window[1], "D")
+        start = np.datetime64(window[0], "D")
+        end = np.datetime64(min(window[1], as_of), "D")
         baseline = (days >= start) & (days <= end)
     tasks = []
     for index, unit in enumerate(units):

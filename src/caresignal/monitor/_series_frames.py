@@ -1,13 +1,15 @@
 """Reading an indicator's rows from a snapshot (private; see :mod:`caresignal.monitor.series`).
 
-Which organisations an indicator watches, its cases (case tables) or its periods (period
-tables), baseline windows and reference rates, all as polars expressions over whole columns.
+Which organisations an indicator watches, its periods (period tables), baseline windows and
+reference rates, all as polars expressions over whole columns. The cases of case tables are read
+by :mod:`._series_cases`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -19,7 +21,7 @@ from caresignal.monitor._catalogue_types import Indicator, Window
 #: The columns of a case series, in order (``risk_model``/``reference`` may be all null).
 CASE_COLUMNS = ("unit", "date", "record_id", "outcome", "risk_model", "reference")
 #: The columns of a period series, in order.
-PERIOD_COLUMNS = ("unit", "period_start", "numerator", "denominator", "expected")
+PERIOD_COLUMNS = ("unit", "period_start", "numerator", "denominator", "expected", "reference")
 
 
 def indicator_units(organisations: pl.DataFrame, indicator: Indicator) -> list[str]:
@@ -47,34 +49,10 @@ def on_or_before(column: str, as_of: dt.date) -> pl.Expr:
     return pl.col(column).cast(pl.Date) <= as_of
 
 
-def cases(snapshot: Snapshot, indicator: Indicator, units: list[str]) -> pl.DataFrame:
-    """Every case of the indicator's population in ``units`` (all dates), with model columns.
-
-    Columns: ``unit``, ``date``, ``record_id``, ``outcome`` (0/1) and the risk model's
-    covariates (derived columns computed); sorted by unit, date and record.
-    """
-    definition = indicator.definition
-    spec = indicator.risk_model
-    derived = spec.derived_exprs() if spec is not None else ()
-    table = snapshot.table(indicator.table)
-    known = set(table.collect_schema().names()) | {
-        name for name, _ in (spec.derived if spec else ())
-    }
-    covariates = [name for name in model_columns(indicator) if name in known]
-    return (
-        table.filter(definition.population_expr() & pl.col(indicator.unit_column).is_in(units))
-        .with_columns(*derived)
-        .select(
-            pl.col(indicator.unit_column).alias("unit"),
-            pl.col(definition.date_column).alias("date"),
-            pl.col("record_id"),
-            definition.outcome_expr().cast(pl.Int8).alias("outcome"),
-            *(pl.col(name) for name in covariates),
-        )
-        .with_columns(pl.col(pl.Decimal).cast(pl.Float64))  # SQL arithmetic may give decimals
-        .sort("unit", "date", "record_id")
-        .collect()
-    )
+def first_day(cases: pl.DataFrame, as_of: dt.date) -> dt.date:
+    """The day of the first case (``as_of`` when there is none)."""
+    first = cases.get_column("date").cast(pl.Date).min()
+    return first if isinstance(first, dt.date) else as_of
 
 
 def model_columns(indicator: Indicator) -> tuple[str, ...]:
@@ -112,22 +90,60 @@ def in_window(frame: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame
     return frame.filter((day >= start) & (day <= end))
 
 
-def reference_rates(baseline: pl.DataFrame, scope: str, groups: pl.DataFrame) -> pl.DataFrame:
-    """Reference rate per unit: events ÷ cases in the baseline, pooled over ``scope``.
+def reference_rates(
+    baseline: pl.DataFrame,
+    scope: str,
+    groups: pl.DataFrame,
+    events: pl.Expr,
+    exposure: pl.Expr,
+) -> pl.DataFrame:
+    """Reference rate per unit: ``events`` ÷ ``exposure`` summed over the baseline, pooled over
+    ``scope`` (cases: outcome ÷ cases; periods: numerator ÷ denominator).
 
     ``groups`` maps each ``unit`` to its ``group`` (its comparator group). Returns ``unit`` and
-    ``reference`` for every unit in ``groups``; a unit whose pool has no baseline cases gets null.
+    ``reference`` for every unit in ``groups``; a unit whose pool has no baseline exposure gets
+    null.
     """
-    if scope == "national":
-        rate = baseline.get_column("outcome").mean() if baseline.height else None
-        return groups.select("unit", pl.lit(rate, dtype=pl.Float64).alias("reference"))
-    key = "unit" if scope == "unit" else "group"
-    pooled = (
-        baseline.join(groups, on="unit", how="left")
-        .group_by(key)
-        .agg(pl.col("outcome").mean().cast(pl.Float64).alias("reference"))
+    rate = (
+        pl.when(exposure.sum() > 0)
+        .then(events.cast(pl.Float64).sum() / exposure.cast(pl.Float64).sum())
+        .cast(pl.Float64)
+        .alias("reference")
     )
+    if scope == "national":
+        value = baseline.select(rate).item() if baseline.height else None
+        return groups.select("unit", pl.lit(value, dtype=pl.Float64).alias("reference"))
+    key = "unit" if scope == "unit" else "group"
+    pooled = baseline.join(groups, on="unit", how="left").group_by(key).agg(rate)
     return groups.join(pooled, on=key, how="left").select("unit", "reference")
+
+
+def reference_column(
+    indicator: Indicator,
+    organisations: pl.DataFrame,
+    rows: pl.DataFrame,
+    date: str,
+    as_of: dt.date,
+) -> tuple[pl.Expr, tuple[dt.date, dt.date] | None]:
+    """The reference-rate column of ``rows`` (cases or periods, dated by ``date``), as a
+    join-free expression, and the window used; null and None without a reference."""
+    spec = indicator.reference
+    if spec is None:
+        return pl.lit(None, dtype=pl.Float64).alias("reference"), None
+    day = pl.col(date).cast(pl.Date)
+    first = rows.select(day.min()).item()
+    start, end = resolve_window(spec.baseline, first if first is not None else as_of, as_of)
+    baseline = rows.filter((day >= start) & (day <= end))
+    if date == "date":  # cases: events ÷ cases
+        events, exposure = pl.col("outcome"), pl.len()
+    else:
+        events, exposure = pl.col("numerator"), pl.col("denominator")
+    units = rows.get_column("unit").unique().sort().to_list()
+    groups = unit_groups(organisations, units)
+    rates = reference_rates(baseline, spec.scope, groups, events, exposure)
+    mapping = dict(zip(rates.get_column("unit"), rates.get_column("reference"), strict=True))
+    expr = pl.col("unit").replace_strict(mapping, default=None, return_dtype=pl.Float64)
+    return expr.alias("reference"), (start, end)
 
 
 def unit_groups(organisations: pl.DataFrame, units: list[str]) -> pl.DataFrame:
@@ -143,12 +159,27 @@ def unit_groups(organisations: pl.DataFrame, units: list[str]) -> pl.DataFrame:
     )
 
 
-def offsets(units: pl.Series) -> tuple[tuple[str, ...], NDArray[np.int64]]:
-    """The distinct values of a sorted ``units`` column and where each starts (plus the end)."""
-    runs = units.rle()
-    lengths = runs.struct.field("len").to_numpy().astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    return tuple(runs.struct.field("value").to_list()), starts
+def offsets(
+    units: pl.Series, candidates: Sequence[str] | None = None
+) -> tuple[tuple[str, ...], NDArray[np.int64]]:
+    """The values of a sorted ``units`` column and where each starts (plus the end).
+
+    With ``candidates`` (every value of ``units`` must be among them), each candidate's rows are
+    found by binary search, so a long column costs little; without, the column's runs are read.
+    """
+    if candidates is None:
+        runs = units.rle()
+        lengths = runs.struct.field("len").to_numpy().astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        return tuple(runs.struct.field("value").to_list()), starts
+    names = pl.Series(sorted(set(candidates)), dtype=pl.String)
+    left = units.search_sorted(names, side="left").to_numpy().astype(np.int64)
+    right = units.search_sorted(names, side="right").to_numpy().astype(np.int64)
+    present = right > left
+    if int((right - left).sum()) != units.len():
+        raise ValueError("offsets: the units column holds a value outside the candidates")
+    starts = np.append(left[present], units.len()).astype(np.int64)
+    return tuple(names.filter(pl.Series(present)).to_list()), starts
 
 
 def periods(
@@ -156,8 +187,9 @@ def periods(
 ) -> pl.DataFrame:
     """Numerator, denominator and expected per unit and period, up to ``as_of``.
 
-    Columns :data:`PERIOD_COLUMNS`, sorted by unit and period start. ``expected`` is the sum of
-    the counts table's ``expected`` column, null where no row gives one (always null otherwise).
+    Columns :data:`PERIOD_COLUMNS` but ``reference`` (:func:`reference_column` adds it), sorted
+    by unit and period start. ``expected`` is the sum of the counts table's ``expected`` column,
+    null where no row gives one (always null otherwise).
     """
     definition = indicator.definition
     date = definition.date_column

@@ -8,14 +8,10 @@ Each indicator's fit lives in ``<data-dir>/models/<indicator>.json``: the curren
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import polars as pl
 
 from caresignal.data.dataset import replace_file
 from caresignal.errors import CaresignalError
@@ -39,8 +35,9 @@ class FitRecord:
 
     ``start``/``end`` are the baseline window actually used (inclusive days); ``cases`` and
     ``events`` the baseline's size; ``fitted_at`` when it was fitted (from the clock);
-    ``baseline_hash`` the SHA-256 of the baseline data; ``definition`` the catalogue entries the
-    fit is of (population, outcome, model), so that a changed definition is noticed.
+    ``baseline_hash`` the SHA-256 of the baseline data (:mod:`._series_hash`); ``definition``
+    the catalogue entries the fit is of (population, outcome, model), so that a changed
+    definition is noticed.
     """
 
     model: RiskModel
@@ -131,29 +128,3 @@ def write_records(
         "history": history,
     }
     replace_file(path, (json.dumps(document, indent=2, allow_nan=False) + "\n").encode("utf-8"))
-
-
-def baseline_hash(baseline: pl.DataFrame) -> str:
-    """SHA-256 of the baseline data, independent of row order (rows sorted by record).
-
-    Each column contributes its name, type, which values are missing and the values' bytes
-    (text as UTF-8 lengths then bytes), so any change to a record in the window changes it.
-    """
-    digest = hashlib.sha256(b"caresignal-baseline-v1\n")
-    frame = baseline.sort("record_id")
-    for name in frame.columns:
-        column = frame.get_column(name)
-        digest.update(f"{name}:{column.dtype}\n".encode())
-        digest.update(np.packbits(column.is_null().to_numpy()).tobytes())
-        digest.update(_value_bytes(column))
-    return f"sha256:{digest.hexdigest()}"
-
-
-def _value_bytes(column: pl.Series) -> bytes:
-    if column.dtype == pl.String:
-        text = column.fill_null("")
-        lengths = text.str.len_bytes().cast(pl.Int64).to_numpy().tobytes()
-        return lengths + "".join(text.to_list()).encode()
-    if column.dtype.is_temporal():
-        column = column.to_physical()
-    return column.fill_null(0).cast(pl.Float64).to_numpy().tobytes()

@@ -5,28 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from caresignal.clock import Clock
-from caresignal.data.dataset import Snapshot
 from caresignal.errors import CaresignalError
 from caresignal.monitor import _series_frames as frames
 from caresignal.monitor._catalogue_types import Indicator
+from caresignal.monitor._series_hash import baseline_hash, comparable
 from caresignal.monitor._series_models import (
     FitRecord,
     ModelRecordError,
-    baseline_hash,
     definition_of,
     model_path,
     read_records,
     write_records,
 )
+from caresignal.monitor._series_predict import predict
 from caresignal.stats.riskmodel import fit_logistic
-
-#: Cases predicted at a time, to bound the design matrix's memory.
-CHUNK = 500_000
 
 
 class ModelFitError(CaresignalError, ValueError):
@@ -35,55 +32,83 @@ class ModelFitError(CaresignalError, ValueError):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class RiskColumn:
-    """Each case's predicted risk, the fit used, and whether it was fitted now or is stale."""
+    """Each case's predicted risk, the fit used, whether it was fitted now, and the baseline check.
+
+    ``baseline_hash`` is the hash of the recorded window over the cases given (None without a
+    risk model); ``baseline_checked`` is false when the fit's recorded hash is of an older
+    definition and cannot be compared, and ``baseline_changed`` is then false.
+    """
 
     risk: pl.Series
     fit: FitRecord | None
     refitted: bool
     baseline_changed: bool
+    baseline_checked: bool
+    baseline_hash: str | None
 
 
-def risk_model_column(
-    snapshot: Snapshot,
-    indicator: Indicator,
-    every: pl.DataFrame,
-    cut: pl.DataFrame,
-    first: dt.date,
-    as_of: dt.date,
-    clock: Clock,
-    refit: bool,
-) -> RiskColumn:
-    """Risks of the cases in ``cut`` from the recorded fit (fitting and recording it if asked,
-    or if there is none); ``every`` is all the cases, for checking the recorded baseline."""
+def recorded_fit(directory: Path, indicator: Indicator, refit: bool) -> FitRecord | None:
+    """The recorded fit to use, or None if the model is to be fitted now (none yet, or refit).
+
+    Raises :class:`ModelRecordError` if the file cannot be read or records another definition.
+    """
     if indicator.risk_model is None:
-        return RiskColumn(
-            pl.repeat(None, cut.height, dtype=pl.Float64, eager=True), None, False, False
-        )
-    path = model_path(snapshot.directory, indicator.id)
-    current, history = read_records(path)
-    definition = definition_of(indicator)
+        return None
+    path = model_path(directory, indicator.id)
+    current, _ = read_records(path)
     if current is None or refit:
-        record = _fit(indicator, cut, first, as_of, clock)
-        if current is not None:
-            history.append(current.to_dict())
-        write_records(path, indicator.id, record, history)
-        return RiskColumn(_predict(record, cut), record, True, False)
-    if current.definition != definition:
+        return None
+    if current.definition != definition_of(indicator):
         raise ModelRecordError(
             f"{path}: the recorded risk model of {indicator.id!r} was fitted for another "
             "definition than the catalogue's",
             hint="refit the model on purpose (refit=True) to record a fit of the new definition",
         )
-    baseline = frames.in_window(every, current.start, current.end)
-    changed = baseline_hash(baseline) != current.baseline_hash
-    return RiskColumn(_predict(current, cut), current, False, changed)
+    return current
 
 
-def _fit(
-    indicator: Indicator, cases: pl.DataFrame, first: dt.date, as_of: dt.date, clock: Clock
-) -> FitRecord:
+def risk_model_column(
+    directory: Path,
+    indicator: Indicator,
+    cases: pl.DataFrame,
+    fit: FitRecord | None,
+    as_of: dt.date,
+    clock: Clock,
+) -> RiskColumn:
+    """Risks of ``cases`` (all dates, with covariates) from ``fit``; without one, the model is
+    fitted on its baseline window up to ``as_of`` and recorded (the old fit kept in history)."""
+    if indicator.risk_model is None:
+        none = pl.repeat(None, cases.height, dtype=pl.Float64, eager=True).alias("risk_model")
+        return RiskColumn(none, None, False, False, True, None)
+    refitted = fit is None
+    if fit is None:
+        fit = _fit(indicator, cases.filter(frames.on_or_before("date", as_of)), as_of, clock)
+        path = model_path(directory, indicator.id)
+        current, history = read_records(path)
+        if current is not None:
+            history.append(current.to_dict())
+        write_records(path, indicator.id, fit, history)
+    current_hash = baseline_hash(frames.in_window(cases, fit.start, fit.end))
+    return RiskColumn(
+        predict(fit.model, cases).alias("risk_model"),
+        fit,
+        refitted,
+        *baseline_check(fit, current_hash),
+        current_hash,
+    )
+
+
+def baseline_check(fit: FitRecord, current_hash: str | None) -> tuple[bool, bool]:
+    """(baseline_changed, baseline_checked) of a recorded fit against the hash of the data now."""
+    if not comparable(fit.baseline_hash):
+        return False, False
+    return current_hash != fit.baseline_hash, True
+
+
+def _fit(indicator: Indicator, cases: pl.DataFrame, as_of: dt.date, clock: Clock) -> FitRecord:
     spec = indicator.risk_model
     assert spec is not None
+    first = frames.first_day(cases, as_of)
     start, end = frames.resolve_window(spec.baseline, first, as_of)
     baseline = frames.in_window(cases, start, end)
     try:
@@ -111,12 +136,3 @@ def _fit(
         baseline_hash=baseline_hash(baseline),
         definition=definition_of(indicator),
     )
-
-
-def _predict(record: FitRecord, cases: pl.DataFrame) -> pl.Series:
-    chunks = [
-        np.asarray(record.model.predict(cases.slice(start, CHUNK)))
-        for start in range(0, cases.height, CHUNK)
-    ]
-    values = np.concatenate(chunks) if chunks else np.empty(0, dtype=np.float64)
-    return pl.Series("risk_model", values, dtype=pl.Float64)

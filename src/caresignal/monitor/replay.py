@@ -91,6 +91,8 @@ class ReplayResult:
         target's years.
     problems : tuple of ProblemDetections
         Each injected problem and each method's detection (empty without a truth file).
+    charted : tuple of (unit, indicator, method, years)
+        Every chart replayed and its years charted within ``start``–``end``.
     """
 
     start: dt.date
@@ -101,6 +103,7 @@ class ReplayResult:
     false_alarms_per_unit_year: Mapping[str, float]
     design_false_alarms_per_unit_year: Mapping[str, float]
     problems: tuple[ProblemDetections, ...]
+    charted: tuple[tuple[str, str, str, float], ...] = ()
 
     def months(self) -> list[tuple[str, list[Fired]]]:
         """The signals grouped by the month they fired (``"2024-03"``), oldest first."""
@@ -208,6 +211,7 @@ def replay(
         false_alarms_per_unit_year=rates,
         design_false_alarms_per_unit_year=_design_rates(catalogue, present),
         problems=found,
+        charted=tuple(years),
     )
 
 

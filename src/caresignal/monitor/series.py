@@ -9,12 +9,17 @@ each slice alone (so a Spark backend can run the same per-series functions).
   outcome (0/1) and the expected risk from the indicator's frozen **risk model** (column
   ``risk_model``) and/or its **reference** rate (column ``reference``).
 - **Period tables** (``counts``, ``staffing``) give a :class:`PeriodSeries`: numerator,
-  denominator and (where the counts table gives it) expected per unit and period.
+  denominator, (where the counts table gives it) expected and the reference rate per unit and
+  period.
 
 Only organisations at the indicator's level with a unit of its ``unit_types`` (from the
 ``organisations`` table) are included. A risk model is fitted once, recorded in
 ``<data-dir>/models/<indicator>.json`` and reused; it is refitted only when asked
-(``refit=True``), keeping the old fit in the file's history. See ``docs/monitor-series.md``.
+(``refit=True``), keeping the old fit in the file's history.
+
+The indicators of one case table are read in one pass, and each one's rows of every batch are
+kept in the series cache (``<data-dir>/cache/series/``), so that a rescan reads them back and
+computes only the batches imported since. See ``docs/monitor-series.md``.
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ from caresignal.data.dataset import Dataset, Snapshot
 from caresignal.errors import CaresignalError
 from caresignal.monitor import _series_frames as frames
 from caresignal.monitor._catalogue_types import CASE_TABLES, Indicator
+from caresignal.monitor._series_build import CaseRows, build_cases
 from caresignal.monitor._series_models import FitRecord, ModelRecordError, model_path
-from caresignal.monitor._series_risk import ModelFitError, risk_model_column
+from caresignal.monitor._series_risk import ModelFitError
 from caresignal.monitor.catalogue import Catalogue
 
 __all__ = [
@@ -79,6 +85,9 @@ class CaseSeries:
         recorded fit was still used; a person decides whether to refit.
     reference_window : tuple of date or None
         The reference rate's baseline window actually used.
+    baseline_checked : bool
+        False when the recorded fit's baseline hash is of an older definition (version 1) and
+        cannot be compared; ``baseline_changed`` is then false. Refitting records a new hash.
     """
 
     indicator: str
@@ -89,6 +98,7 @@ class CaseSeries:
     refitted: bool = False
     baseline_changed: bool = False
     reference_window: tuple[dt.date, dt.date] | None = None
+    baseline_checked: bool = True
 
     def unit(self, code: str) -> pl.DataFrame:
         """The rows of unit ``code`` (a zero-copy slice; empty if it has no cases)."""
@@ -98,15 +108,19 @@ class CaseSeries:
 @dataclass(frozen=True, slots=True, eq=False)
 class PeriodSeries:
     """One indicator's periods: ``unit``, ``period_start``, ``numerator``, ``denominator``,
-    ``expected`` (null unless the counts table gives it), sorted by unit and period start.
+    ``expected`` (null unless the counts table gives it) and ``reference`` (numerator ÷
+    denominator over the reference's baseline window, pooled over its scope; null without a
+    reference), sorted by unit and period start.
 
-    ``units`` and ``offsets`` slice it per unit as in :class:`CaseSeries`.
+    ``units`` and ``offsets`` slice it per unit as in :class:`CaseSeries`;
+    ``reference_window`` is the reference rate's baseline window actually used.
     """
 
     indicator: str
     frame: pl.DataFrame
     units: tuple[str, ...]
     offsets: NDArray[np.int64]
+    reference_window: tuple[dt.date, dt.date] | None = None
 
     def unit(self, code: str) -> pl.DataFrame:
         """The periods of unit ``code`` (empty if it has none)."""
@@ -162,12 +176,8 @@ def build_series(
     indicator = _indicator(catalogue, indicator_id)
     snapshot = dataset.snapshot() if isinstance(dataset, Dataset) else dataset
     organisations = snapshot.table("organisations").collect()
-    units = frames.indicator_units(organisations, indicator)
-    if indicator.table not in CASE_TABLES:
-        frame = frames.periods(snapshot, indicator, units, as_of)
-        names, offsets = frames.offsets(frame.get_column("unit"))
-        return PeriodSeries(indicator.id, frame, names, offsets)
-    return _case_series(snapshot, indicator, organisations, units, as_of, clock, refit)
+    built = _build(snapshot, [indicator], organisations, as_of, clock, refit)
+    return built[indicator.id]
 
 
 def build_all(
@@ -177,12 +187,14 @@ def build_all(
     as_of: dt.date,
     clock: Clock,
 ) -> dict[str, Series]:
-    """Every indicator's series (one snapshot for all), by id in catalogue order."""
+    """Every indicator's series (one snapshot for all), by id in catalogue order.
+
+    The indicators of each case table are read in one pass (see :func:`build_series`).
+    """
     snapshot = dataset.snapshot() if isinstance(dataset, Dataset) else dataset
-    return {
-        indicator.id: build_series(snapshot, catalogue, indicator.id, as_of=as_of, clock=clock)
-        for indicator in catalogue
-    }
+    organisations = snapshot.table("organisations").collect()
+    built = _build(snapshot, list(catalogue), organisations, as_of, clock, False)
+    return {indicator.id: built[indicator.id] for indicator in catalogue}
 
 
 def _indicator(catalogue: Catalogue, indicator_id: str) -> Indicator:
@@ -195,57 +207,74 @@ def _indicator(catalogue: Catalogue, indicator_id: str) -> Indicator:
         ) from None
 
 
-def _case_series(
+def _build(
+    snapshot: Snapshot,
+    indicators: list[Indicator],
+    organisations: pl.DataFrame,
+    as_of: dt.date,
+    clock: Clock,
+    refit: bool,
+) -> dict[str, Series]:
+    """The indicators' series; case indicators sharing a table, unit and date in one pass."""
+    units = {item.id: frames.indicator_units(organisations, item) for item in indicators}
+    groups: dict[tuple[str, str, str], list[Indicator]] = {}
+    built: dict[str, Series] = {}
+    for item in indicators:
+        if item.table in CASE_TABLES:
+            group = (item.table, item.unit_column, item.definition.date_column)
+            groups.setdefault(group, []).append(item)
+        else:
+            built[item.id] = _period_series(snapshot, item, organisations, units[item.id], as_of)
+    for members in groups.values():
+        rows = build_cases(snapshot, members, units, as_of, clock, refit)
+        for item in members:
+            built[item.id] = _case_series(
+                item, organisations, units[item.id], rows.pop(item.id), as_of
+            )
+    return built
+
+
+def _period_series(
     snapshot: Snapshot,
     indicator: Indicator,
     organisations: pl.DataFrame,
     units: list[str],
     as_of: dt.date,
-    clock: Clock,
-    refit: bool,
-) -> CaseSeries:
-    every = frames.cases(snapshot, indicator, units)
-    cut = every.filter(frames.on_or_before("date", as_of))
-    first = _first_day(cut, as_of)
-    risk = risk_model_column(snapshot, indicator, every, cut, first, as_of, clock, refit)
-    reference, window = _reference(indicator, organisations, units, cut, first, as_of)
-    frame = cut.select(
-        "unit", "date", "record_id", "outcome", risk.risk.alias("risk_model"), reference
+) -> PeriodSeries:
+    periods = frames.periods(snapshot, indicator, units, as_of)
+    reference, window = frames.reference_column(
+        indicator, organisations, periods, "period_start", as_of
     )
-    names, offsets = frames.offsets(frame.get_column("unit"))
+    frame = periods.with_columns(reference)
+    names, offsets = frames.offsets(frame.get_column("unit"), units)
+    return PeriodSeries(indicator.id, frame, names, offsets, reference_window=window)
+
+
+def _case_series(
+    indicator: Indicator,
+    organisations: pl.DataFrame,
+    units: list[str],
+    rows: CaseRows,
+    as_of: dt.date,
+) -> CaseSeries:
+    every = rows.frame
+    last = every.get_column("date").max()  # a date, or a date and time
+    late = (
+        isinstance(last, dt.date)
+        and (last.date() if isinstance(last, dt.datetime) else last) > as_of
+    )
+    cut = every.filter(frames.on_or_before("date", as_of)) if late else every
+    reference, window = frames.reference_column(indicator, organisations, cut, "date", as_of)
+    frame = cut.with_columns(reference)
+    names, offsets = frames.offsets(frame.get_column("unit"), units)
     return CaseSeries(
         indicator.id,
         frame,
         names,
         offsets,
-        fit=risk.fit,
-        refitted=risk.refitted,
-        baseline_changed=risk.baseline_changed,
+        fit=rows.fit,
+        refitted=rows.refitted,
+        baseline_changed=rows.baseline_changed,
         reference_window=window,
+        baseline_checked=rows.baseline_checked,
     )
-
-
-def _first_day(cases: pl.DataFrame, as_of: dt.date) -> dt.date:
-    """The day of the first case (``as_of`` when there is none)."""
-    first = cases.get_column("date").cast(pl.Date).min()
-    return first if isinstance(first, dt.date) else as_of
-
-
-def _reference(
-    indicator: Indicator,
-    organisations: pl.DataFrame,
-    units: list[str],
-    cases: pl.DataFrame,
-    first: dt.date,
-    as_of: dt.date,
-) -> tuple[pl.Expr, tuple[dt.date, dt.date] | None]:
-    """The reference-rate column (a join-free expression) and its window, or null and None."""
-    spec = indicator.reference
-    if spec is None:
-        return pl.lit(None, dtype=pl.Float64).alias("reference"), None
-    start, end = frames.resolve_window(spec.baseline, first, as_of)
-    baseline = frames.in_window(cases, start, end)
-    rates = frames.reference_rates(baseline, spec.scope, frames.unit_groups(organisations, units))
-    mapping = dict(zip(rates.get_column("unit"), rates.get_column("reference"), strict=True))
-    expr = pl.col("unit").replace_strict(mapping, default=None, return_dtype=pl.Float64)
-    return expr.alias("reference"), (start, end)

@@ -7,6 +7,12 @@ callers may change it freely. Origins and licences are in ``README.md`` beside t
 >>> ae = ae_attendances()
 >>> ae.height, ae["org_code"].n_unique()
 (12765, 274)
+
+:func:`ae_tables` turns the A&E data into caresignal's own input tables, ready to import:
+
+>>> tables = ae_tables()
+>>> tables.organisations.height, tables.counts.height
+(420, 4932)
 """
 
 from __future__ import annotations
@@ -16,11 +22,14 @@ from importlib import resources
 
 import polars as pl
 
+from caresignal.data.public._ae_tables import InputTables, input_tables
 from caresignal.errors import DatasetNotFoundError
 
 __all__ = [
     "DATASETS",
+    "InputTables",
     "ae_attendances",
+    "ae_tables",
     "cardiac_surgery",
     "deleval",
     "load",
@@ -57,6 +66,19 @@ def ae_attendances() -> pl.DataFrame:
         },
     )
     return frame.sort("org_code", "type", "period")
+
+
+def ae_tables() -> InputTables:
+    """The type-1 A&E data as caresignal's ``organisations`` and ``counts`` input tables.
+
+    ``organisations``: each of the 140 organisations with a type-1 department as a trust (its ODS
+    code; the data hold no names, so the name is the code), one site standing for all its sites
+    (``<code>-AE``) and one ``emergency_department`` unit (``<code>-ED``). ``counts``: indicator
+    ``ed_4h`` (the catalogue's four-hour performance) per unit and month, numerator the
+    attendances seen within four hours (attendances − breaches), denominator the attendances.
+    Both pass :func:`caresignal.data.load.validate`; see ``docs/data-sources.md``.
+    """
+    return input_tables(ae_attendances())
 
 
 def medpar() -> pl.DataFrame:
