@@ -102,6 +102,21 @@ def test_poisson_design_hits_its_targets() -> None:
     assert made.red.sentence == "about one false alarm every 50 years at this unit's volume"
 
 
+def test_poisson_design_of_a_ward_whose_arl_jumps_meets_its_targets() -> None:
+    # A synthetic ward's baseline: about one complaint expected a month. The chart's statistic
+    # moves in steps of log 2, so its ARL jumps as h grows and no h gives exactly 120 months; the
+    # design is the smallest h that reaches each target. Source: poisson_cusum_arl (default grid)
+    # at and just below the designed h, on the twelve months themselves.
+    months = [1.271, 1.185, 1.191, 1.051, 1.055, 0.953, 0.925, 0.961, 0.949, 1.139, 1.143, 1.175]
+    made = design_poisson(months, rate_ratio=2.0, periods_per_year=11.975)
+    for level in (made.amber, made.red):
+        assert level.arl >= level.arl0 * (1 - 1e-3)
+        at = poisson_cusum_arl(np.array(months), h=level.h).arl
+        below = poisson_cusum_arl(np.array(months), h=level.h - 0.05).arl
+        assert at == pytest.approx(level.arl, rel=2e-2)
+        assert below < level.arl0 * 1.02
+
+
 def test_cache_returns_identical_designs_and_misses_on_a_new_key(sample, design) -> None:
     cache = ThresholdCache()
     first = design_bernoulli(sample, cases_per_year=3000, cache=cache)

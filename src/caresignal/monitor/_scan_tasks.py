@@ -9,6 +9,7 @@ the SPC charts and funnels; period series become monthly points directly. Only c
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -19,14 +20,23 @@ from caresignal.monitor._catalogue_types import Indicator, MethodSpec, Window
 from caresignal.monitor._scan_units import CusumTask, SpcTask
 from caresignal.monitor.series import CaseSeries, PeriodSeries
 
-__all__ = ["MONTHLY_COLUMNS", "case_cusum_tasks", "monthly", "period_cusum_tasks", "spc_tasks"]
+__all__ = [
+    "MONTHLY_COLUMNS",
+    "CaseArrays",
+    "case_cusum_tasks",
+    "monthly",
+    "period_cusum_tasks",
+    "spc_tasks",
+]
 
 #: Columns of the monthly frame every monthly chart reads.
 MONTHLY_COLUMNS = ("unit", "period_start", "numerator", "denominator", "risk_model", "reference")
 
 
 def _days(column: pl.Series) -> NDArray[np.datetime64]:
-    return column.cast(pl.Date).to_numpy().astype("datetime64[D]")
+    """Days since 1970 of a date or date-time column, as ``datetime64[D]`` (no copy of text)."""
+    days = column.dt.epoch("d") if column.dtype != pl.Date else column.to_physical()
+    return days.to_numpy().astype(np.int64).view("datetime64[D]")
 
 
 def _floats(column: pl.Series) -> NDArray[np.float64]:
@@ -39,19 +49,44 @@ def _window(series: CaseSeries, source: str) -> tuple[dt.date, dt.date] | None:
     return series.reference_window
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class CaseArrays:
+    """A case series' columns as numpy arrays, converted once for all of an indicator's methods.
+
+    ``days`` are the cases' days; ``outcome`` 0/1; ``risk_model`` and ``reference`` the
+    expected risks (NaN where null); ``units`` and ``offsets`` as in the series.
+    """
+
+    series: CaseSeries
+    days: NDArray[np.datetime64]
+    outcome: NDArray[np.float64]
+    risk_model: NDArray[np.float64]
+    reference: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, series: CaseSeries) -> CaseArrays:
+        """Convert ``series``' columns."""
+        frame = series.frame
+        return cls(
+            series,
+            _days(frame.get_column("date")),
+            _floats(frame.get_column("outcome")),
+            _floats(frame.get_column("risk_model")),
+            _floats(frame.get_column("reference")),
+        )
+
+
 def case_cusum_tasks(
-    indicator: Indicator, spec: MethodSpec, series: CaseSeries, as_of: dt.date
+    indicator: Indicator, spec: MethodSpec, cases: CaseArrays, as_of: dt.date
 ) -> list[CusumTask]:
     """One Bernoulli CUSUM task per unit, each case a step."""
-    frame = series.frame
+    series = cases.series
     source = str(spec.get("expected"))
-    days = _days(frame.get_column("date"))
-    observed = _floats(frame.get_column("outcome"))
-    expected = _floats(frame.get_column(source))
+    expected = cases.risk_model if source == "risk_model" else cases.reference
     window = _window(series, source)
     return _cusum_tasks(
-        indicator, spec, series.units, series.offsets, days, observed, expected, window, as_of,
-        source,
+        indicator, spec, series.units, series.offsets, cases.days, cases.outcome, expected,
+        window, as_of, source,
     )  # fmt: skip
 
 
@@ -107,49 +142,76 @@ def _complete(frame: pl.DataFrame, period: str, as_of: dt.date) -> pl.DataFrame:
 
 
 def monthly(
-    series: CaseSeries | PeriodSeries, indicator: Indicator, as_of: dt.date
+    series: CaseArrays | CaseSeries | PeriodSeries, indicator: Indicator, as_of: dt.date
 ) -> pl.DataFrame:
     """Every unit's complete periods: :data:`MONTHLY_COLUMNS`, sorted by unit and period.
 
     For a case series, cases are counted by calendar month: numerator the cases with the
     outcome, denominator all cases, ``risk_model`` and ``reference`` the sums of each case's
-    expected risk. For a period series, ``risk_model`` is the counts table's ``expected``
-    column and ``reference`` the reference rate times the denominator.
+    expected risk (null unless positive). For a period series, ``risk_model`` is the counts
+    table's ``expected`` column and ``reference`` the reference rate times the denominator.
     """
-    frame = series.frame
     if isinstance(series, CaseSeries):
-        grouped = (
-            frame.group_by(
-                "unit", pl.col("date").cast(pl.Date).dt.truncate("1mo").alias("period_start")
-            )
-            .agg(
-                pl.col("outcome").cast(pl.Float64).sum().alias("numerator"),
-                pl.len().cast(pl.Float64).alias("denominator"),
-                pl.col("risk_model").sum().alias("risk_model"),
-                pl.col("reference").sum().alias("reference"),
-            )
-            .with_columns(
-                pl.when(pl.col(name).is_finite() & (pl.col(name) > 0)).then(pl.col(name))
-                for name in ("risk_model", "reference")
-            )
-        )
-        period = "month"
+        series = CaseArrays.of(series)
+    if isinstance(series, CaseArrays):
+        return _complete(_case_months(series), "month", as_of)
+    frame = series.frame
+    reference = (
+        pl.col("reference") * pl.col("denominator")
+        if "reference" in frame.columns
+        else pl.lit(None, dtype=pl.Float64)
+    )
+    grouped = frame.select(
+        "unit",
+        pl.col("period_start").cast(pl.Date),
+        "numerator",
+        "denominator",
+        pl.col("expected").alias("risk_model"),
+        reference.cast(pl.Float64).alias("reference"),
+    )
+    return _complete(grouped, indicator.period, as_of).sort("unit", "period_start")
+
+
+def _case_months(cases: CaseArrays) -> pl.DataFrame:
+    """Sums by unit and calendar month, from the series' order (unit, then date): each
+    (unit, month) is a run of consecutive rows, summed with ``numpy.add.reduceat``."""
+    series = cases.series
+    size = cases.days.size
+    lengths = np.diff(series.offsets)
+    unit = np.repeat(np.arange(len(series.units)), lengths)
+    month = cases.days.astype("datetime64[M]")
+    if size == 0:
+        starts = np.zeros(0, dtype=np.int64)
     else:
-        reference = (
-            pl.col("reference") * pl.col("denominator")
-            if "reference" in frame.columns
-            else pl.lit(None, dtype=pl.Float64)
-        )
-        grouped = frame.select(
-            "unit",
-            pl.col("period_start").cast(pl.Date),
-            "numerator",
-            "denominator",
-            pl.col("expected").alias("risk_model"),
-            reference.cast(pl.Float64).alias("reference"),
-        )
-        period = indicator.period
-    return _complete(grouped, period, as_of).sort("unit", "period_start")
+        change = (unit[1:] != unit[:-1]) | (month[1:] != month[:-1])
+        starts = np.flatnonzero(np.concatenate([[True], change]))
+    counts = np.diff(np.append(starts, size)).astype(np.float64)
+
+    def sums(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.add.reduceat(values, starts) if size else np.zeros(0)
+
+    frame = pl.DataFrame(
+        {
+            "unit": np.asarray(series.units, dtype=object)[unit[starts]].tolist(),
+            "period_start": month[starts].astype("datetime64[D]"),
+            "numerator": sums(cases.outcome),
+            "denominator": counts,
+            "risk_model": sums(cases.risk_model),
+            "reference": sums(cases.reference),
+        },
+        schema={
+            "unit": pl.String,
+            "period_start": pl.Date,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+            "risk_model": pl.Float64,
+            "reference": pl.Float64,
+        },
+    )
+    return frame.with_columns(
+        pl.when(pl.col(name).is_finite() & (pl.col(name) > 0)).then(pl.col(name)).alias(name)
+        for name in ("risk_model", "reference")
+    )
 
 
 def spc_tasks(indicator: Indicator, spec: MethodSpec, points: pl.DataFrame) -> list[SpcTask]:

@@ -46,7 +46,13 @@ from caresignal.monitor._replay_truth import (
     touched,
 )
 from caresignal.monitor._scan_funnel import funnel_findings
-from caresignal.monitor._scan_tasks import case_cusum_tasks, monthly, period_cusum_tasks, spc_tasks
+from caresignal.monitor._scan_tasks import (
+    CaseArrays,
+    case_cusum_tasks,
+    monthly,
+    period_cusum_tasks,
+    spc_tasks,
+)
 from caresignal.monitor._scan_units import CusumTask
 from caresignal.monitor.catalogue import Catalogue
 from caresignal.monitor.scan import Backend, LocalBackend, last_day, read_threshold_cache
@@ -267,17 +273,18 @@ def _indicator(
     fired: list[Fired] = []
     years: list[tuple[str, str, str, float]] = []
     points = None
+    cases = CaseArrays.of(series) if isinstance(series, CaseSeries) else None
     for spec in indicator.methods:
         if spec.method == "vlad":
             continue
         tasks: list[CusumTask]
-        if spec.method == "bernoulli_cusum" and isinstance(series, CaseSeries):
-            tasks = case_cusum_tasks(indicator, spec, series, end)
+        if spec.method == "bernoulli_cusum" and cases is not None:
+            tasks = case_cusum_tasks(indicator, spec, cases, end)
             name = _cusum_family(spec)
         elif spec.method in ("bernoulli_cusum", "vlad"):
             continue
         else:
-            points = monthly(series, indicator, end) if points is None else points
+            points = monthly(cases or series, indicator, end) if points is None else points
             if spec.method == "funnel":
                 found, charted = _annual_funnels(indicator, spec, points, start, end)
                 fired += found

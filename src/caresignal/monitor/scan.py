@@ -36,6 +36,7 @@ from caresignal.data.dataset import Dataset, Snapshot, replace_file
 from caresignal.monitor._catalogue_types import CASE_TABLES, Indicator
 from caresignal.monitor._scan_funnel import funnel_findings
 from caresignal.monitor._scan_tasks import (
+    CaseArrays,
     case_cusum_tasks,
     monthly,
     period_cusum_tasks,
@@ -149,7 +150,7 @@ def scan(
     backend = LocalBackend() if backend is None else backend
     keep = cache is None
     cache = read_threshold_cache(snapshot.directory) if cache is None else cache
-    misses = cache.misses
+    known = len(cache)
     built = backend.series(snapshot, catalogue, as_of=as_of, clock=clock)
     findings: list[Finding] = []
     skipped: list[Skipped] = []
@@ -165,7 +166,7 @@ def scan(
         summaries.append(_summary(indicator, built[indicator.id], found, designs))
         if on_progress is not None:
             on_progress(done, len(catalogue.ids), indicator.id)
-    if keep and cache.misses > misses:
+    if keep and len(cache) > known:
         write_threshold_cache(snapshot.directory, cache)
     findings.sort(key=lambda f: (f.severity, f.first_crossed, f.unit, f.indicator, f.method))
     return ScanResult(as_of, tuple(findings), tuple(summaries), tuple(skipped))
@@ -179,15 +180,16 @@ def _indicator(
     extra: list[Finding] = []
     skipped: list[Skipped] = []
     points = None
+    cases = CaseArrays.of(series) if isinstance(series, CaseSeries) else None
     run = functools.partial(run_cusum, cache=cache)
     for spec in indicator.methods:
         if spec.method == "vlad":
             continue  # a display of the CUSUM's evidence: it has no threshold of its own
-        if spec.method == "bernoulli_cusum" and isinstance(series, CaseSeries):
-            tasks: list[CusumTask] = case_cusum_tasks(indicator, spec, series, as_of)
+        if spec.method == "bernoulli_cusum" and cases is not None:
+            tasks: list[CusumTask] = case_cusum_tasks(indicator, spec, cases, as_of)
             outcomes += backend.each(run, tasks)
             continue
-        points = monthly(series, indicator, as_of) if points is None else points
+        points = monthly(cases or series, indicator, as_of) if points is None else points
         if spec.method == "poisson_cusum":
             counted = period_cusum_tasks(indicator, spec, points, as_of)
             outcomes += backend.each(run, counted)

@@ -5,7 +5,8 @@ The in-control ARL of a chart is computed by the Markov chain of :mod:`caresigna
 chain's error falls as 1/cells²). Log ARL is close to linear in h with slope about 1 (Wald: the
 in-control mean of ``exp(W)`` is 1 for a log-likelihood-ratio weight ``W``), so a first guess from
 Siegmund's approximation, one evaluation per level on a grid half as fine and secant steps on the
-full one reach both targets in four to six chain solutions in all.
+full one reach both targets in four to six chain solutions in all. Where the ARL moves in jumps
+(a Poisson chart of about one event a month), bisection finishes what the secant steps cannot.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ class Solved:
         The threshold (log-likelihood-ratio units; signal at ``S >= h``).
     arl : float
         The in-control ARL at ``h``, in steps (cases or periods), extrapolated from chains of
-        500 and 1,000 cells; within 0.1 % of the target it was searched for.
+        500 and 1,000 cells: within 0.1 % of the target it was searched for, or, for a chart
+        whose ARL jumps past the target as h grows (counts of rare events), the ARL of the
+        smallest h that reaches it.
 
     Examples
     --------
@@ -83,16 +86,62 @@ def solve_levels(steps: DiscreteIncrements, targets: tuple[float, ...]) -> tuple
 
 
 def _refine(steps: DiscreteIncrements, h: float, goal: float, slope: float) -> Solved:
-    """Secant steps on log ARL(h) = goal from ``h`` with a starting ``slope``."""
+    """Secant steps on log ARL(h) = goal from ``h`` with a starting ``slope``, then bisection.
+
+    A chart whose weights take few values (counts of rare events) has an ARL that moves in small
+    jumps as h grows; the secant steps may then never land within the tolerance. Bisection on the
+    bracket they found ends at the smallest h (to :data:`H_TOL`) whose ARL reaches the target.
+    """
     previous: tuple[float, float] | None = None
+    below: tuple[float, float] | None = None  # (h, ARL) with the ARL short of the goal
+    above: tuple[float, float] | None = None  # (h, ARL) with the ARL past the goal
     for _ in range(MAX_STEPS):
         h = max(h, 1e-3)
         arl = chain_arl0(steps, h)
         gap = math.log(arl) - goal
         if abs(gap) <= ARL_RTOL:
             return Solved(h, arl)
+        if gap < 0 and (below is None or h > below[0]):
+            below = (h, arl)
+        if gap > 0 and (above is None or h < above[0]):
+            above = (h, arl)
         if previous is not None and previous[0] != h and previous[1] != gap:
             slope = (gap - previous[1]) / (h - previous[0])
         previous = (h, gap)
         h -= gap / slope if slope > 0.0 else gap
-    raise ValueError(f"no threshold found for an in-control ARL of {math.exp(goal):.6g}")
+    return _bisect(steps, goal, below, above)
+
+
+#: Bisection stops when the bracket is this narrow (log-likelihood-ratio units).
+H_TOL = 1e-6
+
+
+def _bisect(
+    steps: DiscreteIncrements,
+    goal: float,
+    below: tuple[float, float] | None,
+    above: tuple[float, float] | None,
+) -> Solved:
+    """The smallest h whose ARL reaches ``exp(goal)``, between a bracket's ends."""
+    if below is None:
+        below = (1e-3, chain_arl0(steps, 1e-3))
+    while above is None:
+        h = below[0] + 1.0 if below[0] < 50.0 else math.inf
+        if math.isinf(h):
+            raise ValueError(f"no threshold found for an in-control ARL of {math.exp(goal):.6g}")
+        arl = chain_arl0(steps, h)
+        if math.log(arl) >= goal:
+            above = (h, arl)
+        else:
+            below = (h, arl)
+    while above[0] - below[0] > H_TOL:
+        h = (below[0] + above[0]) / 2.0
+        arl = chain_arl0(steps, h)
+        gap = math.log(arl) - goal
+        if abs(gap) <= ARL_RTOL:
+            return Solved(h, arl)
+        if gap < 0:
+            below = (h, arl)
+        else:
+            above = (h, arl)
+    return Solved(*above)
