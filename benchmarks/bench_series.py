@@ -51,7 +51,7 @@ def _build(directory: Path) -> dict[str, object]:
     return {"seconds": round(seconds, 3), "rows": rows}
 
 
-def _io_floor(directory: Path) -> dict[str, object]:
+def io_floor(directory: Path) -> dict[str, object]:
     import polars as pl
 
     from caresignal.data.dataset import Dataset
@@ -70,7 +70,7 @@ def _io_floor(directory: Path) -> dict[str, object]:
     return {"seconds": round(time.perf_counter() - start, 3), "rows": frame.height}
 
 
-def _append_month(directory: Path) -> None:
+def append_month(directory: Path) -> None:
     """Import the last month's births again as new records dated one month on."""
     import polars as pl
 
@@ -98,7 +98,7 @@ def _append_month(directory: Path) -> None:
 def _measure(step: str, directory: Path) -> None:
     """One measurement, in this (fresh) process; prints one JSON line."""
     if step == "io_floor":
-        result = _io_floor(directory)
+        result = io_floor(directory)
     else:
         if step == "first_build":
             shutil.rmtree(directory / "models", ignore_errors=True)
@@ -108,7 +108,7 @@ def _measure(step: str, directory: Path) -> None:
     print(json.dumps({"benchmark": f"series.build_all/{step}", **result, "peak_mb": _peak_mb()}))
 
 
-def _prepare(source: Path | None, work: Path) -> Path:
+def prepare(source: Path | None, work: Path) -> Path:
     directory = work / "data"
     if source is not None:
         shutil.copytree(source, directory)
@@ -137,10 +137,10 @@ def main() -> None:
         _measure(arguments.measure, arguments.data_dir)
         return
     with tempfile.TemporaryDirectory(prefix="bench-series-") as work:
-        directory = _prepare(arguments.data_dir, Path(work))
+        directory = prepare(arguments.data_dir, Path(work))
         for step in STEPS:
             if step == "append_month":
-                _append_month(directory)
+                append_month(directory)
             command = [sys.executable, __file__, "--measure", step, "--data-dir", str(directory)]
             subprocess.run(command, check=True)
 

@@ -24,6 +24,7 @@ from caresignal.data.dataset import Dataset, Writer
 from caresignal.data.load import validate
 from caresignal.data.public import ae_tables
 from caresignal.monitor.catalogue import Indicator, MethodSpec, load_catalogue
+from caresignal.monitor.scan import spc_options
 from caresignal.monitor.series import build_series
 from caresignal.stats.spc import xmr
 
@@ -159,29 +160,6 @@ def analyse_ae(data_dir: Path, *, clock: Clock) -> AESection:
     )
 
 
-def xmr_options(indicator: Indicator, method: MethodSpec) -> dict[str, Any]:
-    """The arguments of :func:`caresignal.stats.spc.xmr` that the catalogue's method gives.
-
-    ``improvement`` defaults to the opposite of the indicator's ``worse``, as in a scan; the
-    target is in the chart's units (the multiplier's).
-    """
-    improvement = method.get("improvement")
-    if improvement is None:
-        improvement = "decrease" if indicator.worse == "higher" else "increase"
-    options = {
-        name: method.get(name)
-        for name in (
-            "target",
-            "trend_points",
-            "shift_points",
-            "two_in_three",
-            "baseline_points",
-            "screen_outliers",
-        )
-    }
-    return {"improvement": improvement, **options}
-
-
 def _multiplier(method: MethodSpec) -> float:
     return float(method.get("multiplier"))  # type: ignore[arg-type]
 
@@ -215,7 +193,7 @@ def _chart_trust(
 ) -> TrustPerformance:
     multiplier = _multiplier(method)
     values = periods["numerator"] / periods["denominator"] * multiplier
-    chart = xmr(values, **xmr_options(indicator, method))
+    chart = xmr(values, **spc_options(indicator, method))
     return TrustPerformance(
         org_code=org_code,
         months=periods.height,

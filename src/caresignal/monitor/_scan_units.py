@@ -38,6 +38,7 @@ __all__ = [
     "cusum_chart",
     "run_cusum",
     "run_spc",
+    "spc_options",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -250,25 +251,26 @@ class SpcTask:
     denominator: FloatArray
 
 
-def _improvement(task: SpcTask) -> str:
-    given = task.method.get("improvement")
-    if given is not None:
-        return str(given)
-    return "decrease" if task.indicator.worse == "higher" else "increase"
+def spc_options(indicator: Indicator, method: MethodSpec) -> dict[str, Any]:
+    """The keyword arguments of the :mod:`caresignal.stats.spc` chart that ``method`` gives.
+
+    ``improvement`` defaults to the opposite of the indicator's ``worse``; the target is in the
+    chart's units (times the multiplier). The multiplier and Laney's option are left to the
+    caller (an XmR chart takes values already multiplied).
+    """
+    improvement = method.get("improvement")
+    if improvement is None:
+        improvement = "decrease" if indicator.worse == "higher" else "increase"
+    names = ("target", "trend_points", "shift_points", "two_in_three", "baseline_points")
+    options: dict[str, Any] = {"improvement": improvement}
+    options |= {name: method.get(name) for name in (*names, "screen_outliers")}
+    return options
 
 
 def spc_chart(task: SpcTask) -> spc.ControlChart:
     """The unit's Making Data Count chart of the method (p, u or XmR)."""
     method = task.method
-    options: dict[str, Any] = {
-        "improvement": _improvement(task),
-        "target": method.get("target"),
-        "trend_points": method.get("trend_points"),
-        "shift_points": method.get("shift_points"),
-        "two_in_three": method.get("two_in_three"),
-        "baseline_points": method.get("baseline_points"),
-        "screen_outliers": method.get("screen_outliers"),
-    }
+    options = spc_options(task.indicator, method)
     multiplier = float(method.get("multiplier"))  # type: ignore[arg-type]
     if method.method == "xmr":
         values = task.numerator / task.denominator * multiplier

@@ -49,7 +49,14 @@ from caresignal.monitor._scan_types import (
     ScanResult,
     Skipped,
 )
-from caresignal.monitor._scan_units import CusumTask, Outcome, SpcTask, run_cusum, run_spc
+from caresignal.monitor._scan_units import (
+    CusumTask,
+    Outcome,
+    SpcTask,
+    run_cusum,
+    run_spc,
+    spc_options,
+)
 from caresignal.monitor._thresholds_national import national_sentence
 from caresignal.monitor.catalogue import Catalogue
 from caresignal.monitor.series import CaseSeries, Series, build_all
@@ -68,6 +75,7 @@ __all__ = [
     "last_day",
     "read_threshold_cache",
     "scan",
+    "spc_options",
     "write_findings",
     "write_threshold_cache",
 ]
