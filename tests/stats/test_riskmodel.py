@@ -51,15 +51,16 @@ def _r_terms(terms: tuple[str, ...]) -> list[str]:
 def _assert_matches_r(model: RiskModel, name: str) -> None:
     table = pl.read_csv(DATA / "glm_coefficients.csv").filter(pl.col("model") == name)
     assert _r_terms(model.terms) == table["term"].to_list()
-    pairs = [
-        ("coefficients", "estimate"),
-        ("std_errors", "std_error"),
-        ("z", "z"),
-        ("ci_lower", "ci_lower"),
-        ("ci_upper", "ci_upper"),
-    ]
+    pairs = [("coefficients", "estimate"), ("std_errors", "std_error"), ("z", "z")]
     for ours, theirs in pairs:
         assert getattr(model, ours) == pytest.approx(table[theirs].to_numpy(), rel=1e-6), ours
+    # An interval's end near 0 (surgeon 5's upper end, -0.073) is compared to 1e-6 of its
+    # standard error: R's summary() takes standard errors from the weights of the IRLS step
+    # before the last, ~1e-7 (relative) from those at the estimates that caresignal reports.
+    for end in ("ci_lower", "ci_upper"):
+        reference = table[end].to_numpy()
+        slack = 1e-6 * (np.abs(reference) + table["std_error"].to_numpy())
+        np.testing.assert_array_less(np.abs(getattr(model, end) - reference), slack)
     assert model.p_values == pytest.approx(table["p_value"].to_numpy(), rel=1e-5)
     summary = (
         pl.read_csv(DATA / "glm_summary.csv").filter(pl.col("model") == name).row(0, named=True)

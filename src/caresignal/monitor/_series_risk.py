@@ -12,7 +12,7 @@ import polars as pl
 from caresignal.clock import Clock
 from caresignal.errors import CaresignalError
 from caresignal.monitor import _series_frames as frames
-from caresignal.monitor._catalogue_types import Indicator
+from caresignal.monitor._catalogue_types import Indicator, RiskModelSpec
 from caresignal.monitor._series_hash import baseline_hash, comparable
 from caresignal.monitor._series_models import (
     FitRecord,
@@ -23,7 +23,7 @@ from caresignal.monitor._series_models import (
     write_records,
 )
 from caresignal.monitor._series_predict import predict
-from caresignal.stats.riskmodel import fit_logistic
+from caresignal.stats.riskmodel import RiskModel, fit_logistic
 
 
 class ModelFitError(CaresignalError, ValueError):
@@ -106,19 +106,18 @@ def baseline_check(fit: FitRecord, current_hash: str | None) -> tuple[bool, bool
 
 
 def _fit(indicator: Indicator, cases: pl.DataFrame, as_of: dt.date, clock: Clock) -> FitRecord:
+    """Fit the indicator's model on its baseline window and record it.
+
+    The baseline hash is that of the individual cases, whichever rows the model was fitted on
+    (see :func:`_fit_baseline`).
+    """
     spec = indicator.risk_model
     assert spec is not None
     first = frames.first_day(cases, as_of)
     start, end = frames.resolve_window(spec.baseline, first, as_of)
     baseline = frames.in_window(cases, start, end)
     try:
-        model = fit_logistic(
-            baseline,
-            outcome="outcome",
-            covariates=spec.covariates if spec.formula is None else None,
-            formula=spec.formula,
-            categorical=spec.categorical,
-        )
+        model = _fit_baseline(spec, baseline)
     except ValueError as error:
         raise ModelFitError(
             f"{indicator.id}: the risk model cannot be fitted on {start} to {end} "
@@ -136,3 +135,36 @@ def _fit(indicator: Indicator, cases: pl.DataFrame, as_of: dt.date, clock: Clock
         baseline_hash=baseline_hash(baseline),
         definition=definition_of(indicator),
     )
+
+
+def _fit_baseline(spec: RiskModelSpec, baseline: pl.DataFrame) -> RiskModel:
+    """The model fitted on the baseline cases; a covariate model on their covariate patterns.
+
+    Cases and events per pattern (a few thousand rows instead of millions of births) give the
+    fit of the individual cases (``fit_logistic(..., cases=...)``, checked equal to 1e-9 in
+    ``tests/monitor/test_series_grouped_fit.py``). If the grouped fit is refused, the cases are
+    fitted one by one, so that the error names the row of the case at fault.
+    """
+    categorical = spec.categorical
+    if spec.formula is not None:
+        return fit_logistic(
+            baseline, outcome="outcome", formula=spec.formula, categorical=categorical
+        )
+    covariates = list(spec.covariates)
+    patterns = (
+        baseline.group_by(covariates)
+        .agg(pl.len().alias("_cases"), pl.col("outcome").cast(pl.Int64).sum())
+        .sort(covariates)  # the same rows, in the same order, however the cases were read
+    )
+    try:
+        return fit_logistic(
+            patterns,
+            outcome="outcome",
+            covariates=covariates,
+            categorical=categorical,
+            cases="_cases",
+        )
+    except (TypeError, ValueError):
+        return fit_logistic(
+            baseline, outcome="outcome", covariates=covariates, categorical=categorical
+        )

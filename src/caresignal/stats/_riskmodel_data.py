@@ -123,3 +123,50 @@ def frame_height(data: Any) -> int:
     if hasattr(data, "shape"):
         return int(data.shape[0])
     return len(next(iter(data.values()))) if data else 0
+
+
+def case_counts(data: Any, outcome: str, cases: str) -> tuple[FloatArray, FloatArray]:
+    """Grouped data: (events, cases) of each row, as float64, checked row by row.
+
+    ``cases`` must hold whole numbers > 0 and ``outcome`` whole numbers from 0 to the row's
+    cases; the messages name the column, the row (counted from 0) and the value.
+    """
+    if cases == outcome:
+        raise ValueError(f"cases {cases!r} is also the outcome; name the column of case counts")
+    counts = _whole(column(data, cases, "cases"), "cases", cases)
+    bad = counts <= 0
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise ValueError(
+            f"cases {cases!r} is {_shown(counts[row])} in row {row}; expected a whole number > 0 "
+            "(the cases that row stands for); drop rows without cases"
+        )
+    events = _whole(column(data, outcome, "outcome"), "outcome", outcome)
+    bad = (events < 0) | (events > counts)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise ValueError(
+            f"outcome {outcome!r} is {_shown(events[row])} in row {row}; expected a whole "
+            f"number of events from 0 to the row's cases ({cases!r}: {_shown(counts[row])})"
+        )
+    return events, counts
+
+
+def _whole(values: NDArray[Any], role: str, name: str) -> FloatArray:
+    """A column of counts as float64, refusing text, infinity and fractions (naming the row)."""
+    if values.dtype.kind not in "biuf" or (role == "cases" and values.dtype.kind == "b"):
+        kind = values.dtype
+        raise TypeError(f"{role} {name!r} must hold whole numbers, got values of type {kind}")
+    numbers = values.astype(np.float64)
+    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise ValueError(
+            f"{role} {name!r} is {_shown(numbers[row])} in row {row}; expected a whole number"
+        )
+    return numbers
+
+
+def _shown(value: float) -> str:
+    """A count as written (3, not 3.0); other values as they are."""
+    return str(int(value)) if np.isfinite(value) and value == round(value) else repr(float(value))

@@ -15,8 +15,10 @@ from scipy.stats import rankdata
 from caresignal.stats._checks import (
     as_bool_array,
     as_float_array,
+    check_at_most,
     check_int,
     check_same_length,
+    check_whole,
     readonly,
 )
 
@@ -31,15 +33,19 @@ def _outcome_and_risk(outcome: Any, risk: Any) -> tuple[NDArray[np.bool_], Float
     return events, risks
 
 
-def c_statistic(outcome: Any, risk: Any) -> float:
+def c_statistic(outcome: Any, risk: Any, *, cases: Any = None) -> float:
     """Concordance (c) statistic: the area under the ROC curve of predicted risks.
 
     Parameters
     ----------
-    outcome : array-like of {0, 1} or bool
-        Whether each case had the event (e.g. died within 30 days).
+    outcome : array-like of {0, 1} or bool, or of whole numbers with ``cases``
+        Whether each case had the event (e.g. died within 30 days); with ``cases``, the number
+        of events among the cases each row stands for.
     risk : array-like of float
-        Predicted probability of the event for each case, in [0, 1].
+        Predicted probability of the event for each case (each row), in [0, 1].
+    cases : array-like of whole numbers > 0, optional
+        Grouped data: how many cases each row stands for, all with the row's risk (e.g. one row
+        per covariate pattern). The answer is that of the individual cases.
 
     Returns
     -------
@@ -54,6 +60,11 @@ def c_statistic(outcome: Any, risk: Any) -> float:
     event among all cases. Equal to R's ``wilcox.test(risk[y == 1], risk[y == 0])$statistic /
     (n1 * n0)``. Needs at least one case with and one without the event.
 
+    With ``cases``, the pairs are counted by distinct risk instead: with e_k events and f_k
+    non-events at the k-th smallest risk, c = Σ_k e_k (Σ_{j<k} f_j + f_k / 2) / (n₁·n₀). Every
+    product is a whole or half number, exact in floating point below 2⁵³, so the result is that
+    of the individual cases to the last bit.
+
     References
     ----------
     Hanley JA, McNeil BJ (1982). The meaning and use of the area under a receiver operating
@@ -63,17 +74,47 @@ def c_statistic(outcome: Any, risk: Any) -> float:
     --------
     >>> c_statistic([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.8])
     0.8888888888888888
+    >>> c_statistic([0, 1, 0, 2], [0.1, 0.35, 0.4, 0.8], cases=[2, 1, 1, 2])
+    0.8888888888888888
     """
-    events, risks = _outcome_and_risk(outcome, risk)
-    with_event = int(events.sum())
-    without = events.size - with_event
+    if cases is not None:
+        events, counts, risks = _counts_and_risk(outcome, cases, risk)
+        return _grouped_c(events, counts - events, risks)
+    flags, risks = _outcome_and_risk(outcome, risk)
+    with_event = int(flags.sum())
+    _check_both(with_event, flags.size - with_event, flags.size)
+    without = flags.size - with_event
+    rank_sum = float(rankdata(risks)[flags].sum())
+    return (rank_sum - with_event * (with_event + 1) / 2.0) / (with_event * without)
+
+
+def _counts_and_risk(outcome: Any, cases: Any, risk: Any) -> tuple[FloatArray, ...]:
+    counts = check_whole("cases", as_float_array("cases", cases, minimum=1.0))
+    events = check_whole("outcome", as_float_array("outcome", outcome, minimum=0.0))
+    risks = as_float_array("risk", risk, minimum=0.0, maximum=1.0)
+    check_same_length(outcome=events, risk=risks, cases=counts)
+    check_at_most("outcome", events, "cases", counts)
+    return events, counts, risks
+
+
+def _check_both(with_event: float, without: float, total: float) -> None:
     if with_event == 0 or without == 0:
         raise ValueError(
-            f"outcome has {with_event} events among {events.size} cases; the c-statistic needs "
+            f"outcome has {with_event:.0f} events among {total:.0f} cases; the c-statistic needs "
             "cases both with and without the event"
         )
-    rank_sum = float(rankdata(risks)[events].sum())
-    return (rank_sum - with_event * (with_event + 1) / 2.0) / (with_event * without)
+
+
+def _grouped_c(events: FloatArray, non_events: FloatArray, risks: FloatArray) -> float:
+    """c from events and non-events per row: pairs counted by distinct risk, ties one half."""
+    with_event, without = float(events.sum()), float(non_events.sum())
+    _check_both(with_event, without, with_event + without)
+    index = np.unique(risks, return_inverse=True)[1].reshape(-1)
+    e = np.bincount(index, weights=events)
+    f = np.bincount(index, weights=non_events)
+    below = np.cumsum(f) - f
+    concordant = float(np.sum(e * below) + 0.5 * np.sum(e * f))
+    return concordant / (with_event * without)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -4,8 +4,10 @@ A risk-adjusted chart (CUSUM, VLAD, funnel of observed/expected) needs each case
 risk from a model fitted once on a baseline period and then left alone. :func:`fit_logistic`
 fits that model (statsmodels GLM, binomial family, logit link); the :class:`RiskModel` it
 returns holds everything needed to predict, can be stored as a plain dict or JSON and predicts
-identically after the round trip. :func:`c_statistic` and :func:`calibration_table` describe how
-well risks discriminate and calibrate. See ``docs/methods/riskmodel.md``.
+identically after the round trip. With ``cases=`` it fits grouped data (one row per covariate
+pattern, with its cases and events) and gives the fit of the individual cases. :func:`c_statistic`
+and :func:`calibration_table` describe how well risks discriminate and calibrate. See
+``docs/methods/riskmodel.md``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from scipy.special import expit
 from caresignal.stats._checks import as_bool_array, check_level, readonly
 from caresignal.stats._riskmodel_data import (
     Level,
+    case_counts,
     column,
     design_matrix,
     is_categorical,
@@ -31,6 +34,7 @@ from caresignal.stats._riskmodel_data import (
 from caresignal.stats._riskmodel_formula import fit_design, predict_design, right_hand_side
 from caresignal.stats._riskmodel_metrics import CalibrationTable, c_statistic, calibration_table
 from caresignal.stats._riskmodel_serial import model_fields, model_to_dict
+from caresignal.stats._riskmodel_wald import wald
 
 __all__ = [
     "CalibrationTable",
@@ -50,7 +54,7 @@ class RiskModel:
     Attributes
     ----------
     outcome : str
-        The 0/1 outcome column it was fitted to.
+        The outcome column it was fitted to (0/1, or events per row in grouped data).
     covariates : tuple of str
         The data columns it reads (for a formula: every column the formula uses, sorted).
     formula : str or None
@@ -124,6 +128,7 @@ def fit_logistic(
     covariates: Sequence[str] | None = None,
     formula: str | None = None,
     categorical: Sequence[str] = (),
+    cases: str | None = None,
     ci_level: float = 0.95,
 ) -> RiskModel:
     """Fit a logistic risk model by maximum likelihood on baseline data.
@@ -131,9 +136,11 @@ def fit_logistic(
     Parameters
     ----------
     data : polars DataFrame, pandas DataFrame or mapping of column name to array-like
-        One row per baseline case.
+        One row per baseline case, or with ``cases`` one row per group of cases that share
+        their covariates (e.g. per covariate pattern).
     outcome : str
-        Column holding the outcome, 0/1 or boolean (e.g. ``"died_30d"``).
+        Column holding the outcome, 0/1 or boolean (e.g. ``"died_30d"``); with ``cases``, the
+        number of cases of the row with the event, a whole number from 0 to the row's cases.
     covariates : sequence of str, optional
         Columns to adjust for. Numeric and boolean columns enter as they are (per unit of the
         column); string and categorical columns, and any named in ``categorical``, are
@@ -144,6 +151,11 @@ def fit_logistic(
         Categorical terms must be a column or ``C(column)``; stateful transforms are refused.
     categorical : sequence of str
         Numeric covariates to treat as categories (e.g. a surgeon number). Covariates only.
+    cases : str, optional
+        Grouped data: the column saying how many cases each row stands for (whole numbers
+        > 0). The binomial model is fitted to each row's proportion with the event, weighted by
+        its cases, which gives the fit of the individual cases: the same coefficients, standard
+        errors, z, p, intervals, ``n``, ``events`` and c-statistic, from far fewer rows.
     ci_level : float
         Level of the Wald confidence intervals of the coefficients.
 
@@ -156,14 +168,15 @@ def fit_logistic(
     Raises
     ------
     ValueError
-        Missing values (naming column and row), an outcome that is not 0/1, neither or both of
-        ``covariates`` and ``formula``, an unknown column, or collinear design columns.
+        Missing values (naming column and row), an outcome that is not 0/1 (with ``cases``: not
+        a whole number from 0 to the row's cases), cases that are not whole numbers > 0, neither
+        or both of ``covariates`` and ``formula``, an unknown column, or collinear design columns.
 
     References
     ----------
     Steiner SH, Cook RJ, Farewell VT, Treasure T (2000). Monitoring surgical performance using
     risk-adjusted cumulative sum charts. Biostatistics 1:441–452. McCullagh P, Nelder JA (1989).
-    Generalized Linear Models, 2nd ed. Chapman & Hall.
+    Generalized Linear Models, 2nd ed. Chapman & Hall (section 4.2: grouped binary data).
 
     Examples
     --------
@@ -173,30 +186,69 @@ def fit_logistic(
     (('Intercept', 'score'), [-2.945, 0.453])
     >>> model.predict({"score": [0, 10]}).round(3).tolist()
     [0.05, 0.83]
+
+    The same cases, two of them (score 1, one death) standing in one row:
+
+    >>> grouped = {"died": [1, 0, 1, 1, 0, 0, 0], "score": [1, 3, 9, 12, 4, 8, 0],
+    ...            "operations": [2, 1, 1, 1, 1, 1, 1]}
+    >>> data = {"died": [0, 1, 0, 1, 1, 0, 0, 0], "score": [1, 1, 3, 9, 12, 4, 8, 0]}
+    >>> individual = fit_logistic(data, outcome="died", covariates=["score"])
+    >>> fit = fit_logistic(grouped, outcome="died", covariates=["score"], cases="operations")
+    >>> (fit.n, fit.events), bool(abs(fit.coefficients - individual.coefficients).max() < 1e-9)
+    ((8, 3), True)
     """
     check_level("ci_level", ci_level)
-    y = as_bool_array("outcome", column(data, outcome, "outcome"))
+    events, counts = _outcome(data, outcome, cases)
     rhs, variables, levels, x, terms = _design(data, outcome, covariates, formula, categorical)
+    if cases is not None and cases in variables:
+        raise ValueError(f"cases {cases!r} is also a covariate; it counts rows, it cannot adjust")
     _check_rank(x, terms)
-    fit = sm.GLM(y.astype(np.float64), x, family=sm.families.Binomial()).fit()
-    interval = np.asarray(fit.conf_int(alpha=1.0 - ci_level))
+    coefficients, risk, concordance = _maximum_likelihood(x, events, counts)
+    inference = wald(x, coefficients, risk, counts, ci_level)
     return RiskModel(
         outcome=outcome,
         covariates=variables,
         formula=rhs,
         levels=MappingProxyType(levels),
         terms=terms,
-        coefficients=readonly(np.asarray(fit.params, dtype=np.float64)),
-        std_errors=readonly(np.asarray(fit.bse, dtype=np.float64)),
-        z=readonly(np.asarray(fit.tvalues, dtype=np.float64)),
-        p_values=readonly(np.asarray(fit.pvalues, dtype=np.float64)),
-        ci_lower=readonly(interval[:, 0].copy()),
-        ci_upper=readonly(interval[:, 1].copy()),
+        coefficients=coefficients,
+        std_errors=inference.std_errors,
+        z=inference.z,
+        p_values=inference.p_values,
+        ci_lower=inference.ci_lower,
+        ci_upper=inference.ci_upper,
         ci_level=ci_level,
-        n=int(y.size),
-        events=int(y.sum()),
-        c_statistic=c_statistic(y, np.asarray(fit.fittedvalues)),
+        n=int(events.size if counts is None else counts.sum()),
+        events=int(events.sum()),
+        c_statistic=concordance,
     )
+
+
+def _maximum_likelihood(
+    x: FloatArray, events: FloatArray, counts: FloatArray | None
+) -> tuple[FloatArray, FloatArray, float]:
+    """(coefficients, fitted risk of each row, c-statistic) of the binomial GLM, logit link."""
+    if counts is None:
+        fit = sm.GLM(events, x, family=sm.families.Binomial()).fit()
+        risk = np.asarray(fit.fittedvalues, dtype=np.float64)
+        return readonly(np.asarray(fit.params, dtype=np.float64)), risk, c_statistic(events, risk)
+    # McCullagh & Nelder (1989) 4.2: proportions with binomial variance / cases (var_weights)
+    # have the individual cases' log-likelihood up to a constant, hence the same estimates.
+    glm = sm.GLM(events / counts, x, family=sm.families.Binomial(), var_weights=counts)
+    fit = glm.fit()
+    risk = np.asarray(fit.fittedvalues, dtype=np.float64)
+    coefficients = readonly(np.asarray(fit.params, dtype=np.float64))
+    return coefficients, risk, c_statistic(events, risk, cases=counts)
+
+
+def _outcome(data: Any, outcome: str, cases: str | None) -> tuple[FloatArray, FloatArray | None]:
+    """(events, cases) per row; cases is None for one row per case (events then 0/1)."""
+    if cases is None:
+        flags = as_bool_array("outcome", column(data, outcome, "outcome"))
+        return flags.astype(np.float64), None
+    if not isinstance(cases, str):
+        raise TypeError(f"cases must be the name of a column of case counts, got {cases!r}")
+    return case_counts(data, outcome, cases)
 
 
 def _design(
