@@ -91,3 +91,29 @@ def test_an_empty_data_directory_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["scan", "--data-dir", str(tmp_path / "nothing")])
     assert result.exit_code == 2
     assert "holds no imported data" in result.stderr
+
+
+def test_replay_json_reports_each_problem_and_method(data: Path) -> None:
+    result = runner.invoke(app, ["replay", "--data-dir", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert (payload["from"], payload["to"]) == ("2023-01-01", "2025-12-31")
+    assert {p["id"] for p in payload["problems"]} >= {"sudden_failure", "ward_decline"}
+    assert set(payload["false_alarms_per_unit_year"]) == set(payload["methods"])
+    assert payload["months"][0]["signals"]
+
+
+def test_replay_prints_the_detections_and_false_alarms(data: Path) -> None:
+    window = ["--from", "2024-01-01", "--to", "2025-12-31"]
+    result = runner.invoke(app, ["replay", "--data-dir", str(data), *window])
+    assert result.exit_code == 0, result.output
+    assert "Replay from 01 January 2024 to 31 December 2025" in result.stdout
+    assert "sudden_failure" in result.stdout
+    assert "False alarms on charts no problem touched" in result.stdout
+
+
+def test_replay_refuses_a_window_that_ends_before_it_begins(data: Path) -> None:
+    window = ["--from", "2025-01-01", "--to", "2024-01-01"]
+    result = runner.invoke(app, ["replay", "--data-dir", str(data), *window])
+    assert result.exit_code == 2
+    assert "--from 2025-01-01 is after --to 2024-01-01" in result.stderr
