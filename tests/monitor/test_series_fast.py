@@ -4,6 +4,7 @@ reference rate of period tables, checked against the slow readings they replace.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -14,6 +15,7 @@ from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
 from caresignal.data.imports import import_synthetic
 from caresignal.monitor import _series_frames as frames
+from caresignal.monitor._catalogue_types import ReferenceSpec, Window
 from caresignal.monitor._series_cases import case_frames, sort_cases
 from caresignal.monitor._series_hash import baseline_hash
 from caresignal.monitor._series_predict import predict
@@ -138,7 +140,7 @@ def test_period_reference_rates_by_hand() -> None:
     assert rates("comparator_group") == [pytest.approx(7 / 400)] * 2 + [None, None]
 
 
-def test_complaints_reference_is_each_wards_rate_in_the_first_year() -> None:
+def test_period_reference_is_each_wards_rate_in_the_first_year_or_the_national_rate() -> None:
     counts = pl.DataFrame(
         {
             "unit": ["W1"] * 14 + ["W2"] * 3,
@@ -148,7 +150,9 @@ def test_complaints_reference_is_each_wards_rate_in_the_first_year() -> None:
             "denominator": [100.0] * 14 + [10.0, 10.0, 10.0],
         }
     ).with_columns(pl.col("period_start").dt.month_start())
-    indicator = CATALOGUE.get("complaints")
+    shipped = CATALOGUE.get("complaints")
+    own_year = ReferenceSpec(scope="unit", baseline=Window(first_months=12))
+    indicator = replace(shipped, reference=own_year)
     organisations = pl.DataFrame(
         {"code": ["W1", "W2"], "comparator_group": ["g", "g"]},
     )
@@ -160,3 +164,9 @@ def test_complaints_reference_is_each_wards_rate_in_the_first_year() -> None:
     by_unit = dict(reference.iter_rows())
     assert by_unit["W1"] == pytest.approx(12 / 1200)  # its 12 months of 2024, not 2025
     assert by_unit["W2"] == pytest.approx(3 / 10)  # December 2024 only
+    national = replace(shipped, reference=replace(own_year, scope="national"))
+    expr, window = frames.reference_column(
+        national, organisations, counts, "period_start", dt.date(2025, 6, 30)
+    )
+    pooled = counts.with_columns(expr).get_column("reference").unique().to_list()
+    assert pooled == [pytest.approx(15 / 1210)]  # every ward's 2024: (12 + 3) / (1,200 + 10)
