@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+from scipy import stats
 
 from caresignal.monitor import _scan_words as words
 from caresignal.monitor._catalogue_types import Indicator, MethodSpec
@@ -124,10 +125,33 @@ def funnel_findings(
 def _outside(
     value: float, result: FunnelResult, index: int, levels: tuple[float, ...]
 ) -> tuple[float | None, str | None]:
-    """The outermost level whose limits the unit lies strictly outside, and on which side."""
+    """The outermost level whose limits the unit lies strictly outside, and on which side.
+
+    A unit must also be outside that level's exact limits (Poisson for a ratio, binomial for a
+    proportion): the funnel's limits come from a normal approximation on the log, square-root or
+    arcsine scale, which for a handful of expected events flags a unit with none (O/E = 0 on a
+    log scale is infinitely far below 1) although no events happen by chance every few years.
+    """
+    observed = float(result.numerator[index])
+    size = float(result.denominator[index])
     for level in sorted(levels, reverse=True):
-        if value > result.upper[level][index]:
+        tail = (1.0 - level) / 2.0
+        if value > result.upper[level][index] and _high_tail(result, observed, size) < tail:
             return level, "high"
-        if value < result.lower[level][index]:
+        if value < result.lower[level][index] and _low_tail(result, observed, size) < tail:
             return level, "low"
     return None, None
+
+
+def _high_tail(result: FunnelResult, observed: float, size: float) -> float:
+    """P(X >= observed) if the unit were on target (Poisson mean target·E, or binomial)."""
+    if result.kind == "ratio":
+        return float(stats.poisson.sf(observed - 1, result.target * size))
+    return float(stats.binom.sf(observed - 1, round(size), result.target))
+
+
+def _low_tail(result: FunnelResult, observed: float, size: float) -> float:
+    """P(X <= observed) if the unit were on target."""
+    if result.kind == "ratio":
+        return float(stats.poisson.cdf(observed, result.target * size))
+    return float(stats.binom.cdf(observed, round(size), result.target))
