@@ -13,7 +13,8 @@ summary line:
   the charts that really are in control, where the design rate should hold. The synthetic sites
   differ from the national model as real ones do, and a chart at a site whose true risk is higher
   is right to signal.
-* ``delays_days``: each hidden problem's detection delay by method (null: not detected).
+* ``delays_days``: each hidden problem's detection delay by method (null: not detected), and
+  ``amber_delays_days`` the delay to the first amber signal (CUSUMs and funnels).
 """
 
 from __future__ import annotations
@@ -116,6 +117,9 @@ def _summarise(
         "delays_days": {
             p.id: {m: d.delay_days for m, d in p.detections.items()} for p in result.problems
         },
+        "amber_delays_days": {
+            p.id: {m: d.amber_delay_days for m, d in p.detections.items()} for p in result.problems
+        },
     }
 
 
@@ -130,10 +134,12 @@ def main() -> None:
         rows.append(row)
         print(json.dumps(row), flush=True)
     delays: dict[str, dict[str, list[int | None]]] = defaultdict(lambda: defaultdict(list))
+    ambers: dict[str, dict[str, list[int | None]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         for problem, found in row["delays_days"].items():
             for method, days in found.items():
                 delays[problem][method].append(days)
+                ambers[problem][method].append(row["amber_delays_days"][problem][method])
     methods = list(rows[0]["false_alarms_per_chart_year"])
     print(
         json.dumps(
@@ -150,6 +156,10 @@ def main() -> None:
                 "median_delay_days": {
                     problem: {m: _median(values) for m, values in by_method.items()}
                     for problem, by_method in delays.items()
+                },
+                "median_amber_delay_days": {
+                    problem: {m: _median(values) for m, values in by_method.items()}
+                    for problem, by_method in ambers.items()
                 },
                 "detected_share": {
                     problem: {

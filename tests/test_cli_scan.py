@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -12,25 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from caresignal.cli import app
-from caresignal.clock import FixedClock
-from caresignal.data.dataset import Dataset
-from caresignal.data.imports import import_synthetic
-from caresignal.monitor.catalogue import load_catalogue
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("small")
-    import_synthetic(
-        Dataset(directory),
-        "small",
-        1,
-        clock=FixedClock(datetime(2026, 11, 23, tzinfo=UTC)),
-        exposure_indicators=load_catalogue().exposure_indicators(),
-    )
-    return directory
+def source(small_copy: Callable[[], Path]) -> Path:
+    return small_copy()
 
 
 @pytest.fixture

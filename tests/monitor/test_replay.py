@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
-from caresignal.data.imports import TRUTH, import_synthetic
+from caresignal.data.imports import TRUTH
 from caresignal.monitor._replay_charts import month_end, replay_method, spc_signals
 from caresignal.monitor._scan_units import SpcTask, spc_chart
 from caresignal.monitor.catalogue import load_catalogue
@@ -28,16 +29,8 @@ CATALOGUE = load_catalogue()
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("small")
-    import_synthetic(
-        Dataset(directory),
-        "small",
-        1,
-        clock=CLOCK,
-        exposure_indicators=CATALOGUE.exposure_indicators(),
-    )
-    return directory
+def source(small_copy: Callable[[], Path]) -> Path:
+    return small_copy()
 
 
 @pytest.fixture(scope="module")

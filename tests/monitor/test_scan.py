@@ -15,7 +15,7 @@ import pytest
 
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
-from caresignal.data.imports import TRUTH, import_synthetic
+from caresignal.data.imports import TRUTH
 from caresignal.monitor.catalogue import load_catalogue
 from caresignal.monitor.scan import (
     FINDINGS,
@@ -37,16 +37,8 @@ R = TypeVar("R")
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("small")
-    import_synthetic(
-        Dataset(directory),
-        "small",
-        1,
-        clock=CLOCK,
-        exposure_indicators=CATALOGUE.exposure_indicators(),
-    )
-    return directory
+def source(small_copy: Callable[[], Path]) -> Path:
+    return small_copy()
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
-from caresignal.data.imports import import_files, import_synthetic
+from caresignal.data.imports import import_files
 from caresignal.monitor.catalogue import load_catalogue
 from caresignal.monitor.series import (
     CaseSeries,
@@ -31,17 +32,9 @@ CATALOGUE = load_catalogue()
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small synthetic dataset, imported once (tests copy it before writing models)."""
-    directory = tmp_path_factory.mktemp("small")
-    import_synthetic(
-        Dataset(directory),
-        "small",
-        1,
-        clock=CLOCK,
-        exposure_indicators=CATALOGUE.exposure_indicators(),
-    )
-    return directory
+def source(small_copy: Callable[[], Path]) -> Path:
+    """The small synthetic dataset (tests copy it again before writing models)."""
+    return small_copy()
 
 
 @pytest.fixture(scope="module")

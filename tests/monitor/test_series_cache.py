@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
-from caresignal.data.imports import import_files, import_synthetic
+from caresignal.data.imports import import_files
 from caresignal.monitor import _series_cache as cache
 from caresignal.monitor.catalogue import load_catalogue
 from caresignal.monitor.series import CaseSeries, Series, build_all, build_series, model_path
@@ -26,16 +27,9 @@ CASES = [item.id for item in CATALOGUE if item.table == "births"]
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def source(small_copy: Callable[[], Path]) -> Path:
     """The small synthetic dataset with its risk models fitted (no cache)."""
-    directory = tmp_path_factory.mktemp("small")
-    import_synthetic(
-        Dataset(directory),
-        "small",
-        1,
-        clock=CLOCK,
-        exposure_indicators=CATALOGUE.exposure_indicators(),
-    )
+    directory = small_copy()
     build_all(Dataset(directory), CATALOGUE, as_of=AS_OF, clock=CLOCK)
     shutil.rmtree(directory / "cache")
     return directory

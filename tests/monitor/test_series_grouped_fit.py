@@ -4,6 +4,7 @@ model must be the one fitted on the individual cases, and the record otherwise u
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,6 @@ import pytest
 
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
-from caresignal.data.imports import import_synthetic
 from caresignal.monitor import _series_frames as frames
 from caresignal.monitor import _series_risk as series_risk
 from caresignal.monitor._series_cases import case_frames
@@ -35,16 +35,9 @@ ARRAYS = ("coefficients", "std_errors", "z", "p_values", "ci_lower", "ci_upper")
 
 
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
+def cases(small_copy: Callable[[], Path]) -> dict[str, pl.DataFrame]:
     """Each modelled births indicator's cases (every date), from the small dataset."""
-    directory = tmp_path_factory.mktemp("small")
-    import_synthetic(
-        Dataset(directory),
-        "small",
-        1,
-        clock=CLOCK,
-        exposure_indicators=CATALOGUE.exposure_indicators(),
-    )
+    directory = small_copy()
     snapshot = Dataset(directory).snapshot()
     organisations = snapshot.table("organisations").collect()
     indicators = [CATALOGUE.get(name) for name in MODELLED]
