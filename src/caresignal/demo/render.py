@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: How many trusts of concern the A&E table lists.
 SHOWN_TRUSTS = 10
+#: How many of the current signals (the most severe) the demo shows.
+SHOWN_FINDINGS = 20
 
 VARIATION_WORDS = {
     "common_cause": "common-cause variation only",
@@ -53,7 +55,9 @@ def render(report: DemoReport, console: Console) -> None:
         "method, as of the last day of the data (`caresignal scan`; `caresignal replay` shows "
         "when each would have fired and how soon each method found each hidden problem)."
     )
-    render_scan(report.signals, console, Path(report.synthetic.data_dir) / FINDINGS)
+    render_scan(
+        report.signals, console, Path(report.synthetic.data_dir) / FINDINGS, limit=SHOWN_FINDINGS
+    )
 
 
 def _heading(console: Console, text: str) -> None:

@@ -103,19 +103,21 @@ def _cusum_tasks(
     source: str,
 ) -> list[CusumTask]:
     if window is None:
-        baseline = np.zeros(days.size, dtype=bool)
         start = end = np.datetime64(as_of, "D")
+        empty = True
     else:
         start = np.datetime64(window[0], "D")
         end = np.datetime64(min(window[1], as_of), "D")
-        baseline = (days >= start) & (days <= end)
+        empty = False
     tasks = []
     for index, unit in enumerate(units):
         rows = slice(int(offsets[index]), int(offsets[index + 1]))
         unit_days = days[rows]
-        unit_baseline = baseline[rows]
+        # Each unit's days are in order, so its baseline window is one run of its steps.
+        first_step = 0 if empty else int(np.searchsorted(unit_days, start, side="left"))
+        last_step = 0 if empty else int(np.searchsorted(unit_days, end, side="right"))
         years = 0.0
-        if unit_baseline.any():
+        if last_step > first_step:
             first = max(start, unit_days[0])
             years = float((end - first).astype(np.int64) + 1) / 365.25
         tasks.append(
@@ -126,7 +128,7 @@ def _cusum_tasks(
                 days=unit_days,
                 observed=observed[rows],
                 expected=expected[rows],
-                baseline=unit_baseline,
+                baseline=slice(first_step, max(first_step, last_step)),
                 years=years,
                 as_of=as_of,
                 expected_from=source,

@@ -66,8 +66,8 @@ class CusumTask:
     """One unit's CUSUM: its steps' days, observed counts and expected values, in time order.
 
     For a Bernoulli chart each step is a case (``observed`` 0/1, ``expected`` its risk); for a
-    Poisson chart each step is a period (counts and expected counts). ``baseline`` marks the
-    steps of the baseline window the thresholds are designed on, and ``years`` the length of
+    Poisson chart each step is a period (counts and expected counts). ``baseline`` is the run
+    of steps in the baseline window the thresholds are designed on, and ``years`` the length of
     the unit's part of that window in years.
     """
 
@@ -77,7 +77,7 @@ class CusumTask:
     days: Days
     observed: FloatArray
     expected: FloatArray
-    baseline: NDArray[np.bool_]
+    baseline: slice
     years: float
     as_of: dt.date
     expected_from: str
@@ -94,7 +94,7 @@ def _day(value: np.datetime64) -> dt.date:
 def design_for(task: CusumTask, cache: ThresholdCache | None) -> ThresholdDesign | str:
     """The unit's amber and red thresholds from its baseline steps, or why there are none."""
     method = task.method
-    steps = task.expected[task.baseline]
+    steps = task.expected[task.baseline]  # a slice: the unit's steps are in time order
     if steps.size < MIN_BASELINE_STEPS or not task.years > 0:
         steps = task.expected
         years = _span_years(task.days)

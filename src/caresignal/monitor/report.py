@@ -3,6 +3,7 @@ false-alarm rate each indicator's thresholds imply (rendered with rich)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from rich import box
@@ -51,14 +52,25 @@ def _number(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def render_scan(result: ScanResult, console: Console, findings_file: Path | None = None) -> None:
-    """Print the findings table, the sentences, and each indicator's false-alarm rate."""
+def render_scan(
+    result: ScanResult,
+    console: Console,
+    findings_file: Path | None = None,
+    *,
+    limit: int | None = None,
+) -> None:
+    """Print the findings table, the sentences, and each indicator's false-alarm rate.
+
+    With ``limit``, only the first (most severe) ``limit`` findings are shown, with a count of
+    the rest by level.
+    """
     concerns = sum(f.direction == "concern" for f in result.findings)
     console.print(
         f"[bold]Scan as of {result.as_of:%d %B %Y}[/]: {len(result.findings)} findings "
         f"({concerns} concerns, {len(result.findings) - concerns} improvements)."
     )
-    if result.findings:
+    shown = result.findings if limit is None else result.findings[:limit]
+    if shown:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("level", no_wrap=True)
@@ -67,7 +79,7 @@ def render_scan(result: ScanResult, console: Console, findings_file: Path | None
         table.add_column("chart")
         table.add_column("since", no_wrap=True)
         table.add_column("O / E", justify="right", no_wrap=True)
-        for number, finding in enumerate(result.findings, start=1):
+        for number, finding in enumerate(shown, start=1):
             table.add_row(
                 str(number),
                 _level(finding),
@@ -79,8 +91,13 @@ def render_scan(result: ScanResult, console: Console, findings_file: Path | None
             )
         console.print(table)
         console.print("[bold]What each finding means[/]")
-        for number, finding in enumerate(result.findings, start=1):
+        for number, finding in enumerate(shown, start=1):
             console.print(f"{number:>3}. {finding.unit}: {finding.explanation}", soft_wrap=False)
+        rest = result.findings[len(shown) :]
+        if rest:
+            levels = Counter(RULES.get(f.level, f.level) for f in rest)
+            counts = ", ".join(f"{count} {level}" for level, count in levels.most_common())
+            console.print(f"… and {len(rest)} more ({counts}): `caresignal scan` lists every one.")
     designed = [s for s in result.indicators if s.false_alarms]
     if designed:
         console.print()
