@@ -100,6 +100,34 @@ def _progress(description: str) -> Iterator[Callable[[str], None]]:
         yield lambda stage: bar.update(task, description=f"{description}: {stage}")
 
 
+@contextmanager
+def _bar(description: str, total: int) -> Iterator[Callable[[int, str], None]]:
+    """A progress bar on standard error (when it is a terminal): ``advance(done, what)``."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    console = Console(stderr=True)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[what]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as bar:
+        task = bar.add_task(description, total=total, what="building the series")
+        yield lambda done, what: bar.update(task, completed=done, what=what)
+
+
 def _print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
 
@@ -308,14 +336,13 @@ def scan(
     day = _day("--as-of", as_of) if as_of is not None else last_day(dataset.snapshot(), catalogue)
     if day is None:
         _fail(f"{directory} holds no rows for any indicator", "import births, counts or staffing")
-    with _progress(f"Scanning {directory} as of {day}") as stage:
-        stage("building each indicator's series")
+    with _bar(f"Scanning as of {day}", len(catalogue.ids)) as advance:
         result = run_scan(
             dataset,
             catalogue,
             as_of=day,
             clock=SystemClock(),
-            on_progress=lambda done, total, name: stage(f"{done} of {total} indicators ({name})"),
+            on_progress=lambda done, _total, name: advance(done, name),
         )
         path = write_findings(result, directory)
     if as_json:
