@@ -40,6 +40,9 @@ def _days(column: pl.Series) -> NDArray[np.datetime64]:
 
 
 def _floats(column: pl.Series) -> NDArray[np.float64]:
+    """The column as float64, nulls as NaN (a column of nulls only is not converted)."""
+    if column.null_count() == column.len():
+        return np.full(column.len(), np.nan)
     return column.cast(pl.Float64).to_numpy().astype(np.float64, copy=False)
 
 

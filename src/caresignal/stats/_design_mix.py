@@ -66,9 +66,21 @@ def _round(values: FloatArray) -> tuple[float, ...]:
 def summarise(values: FloatArray, scale: FloatArray) -> CaseMix:
     """Histogram ``values`` on fixed bins of ``scale`` (their logit or log) of width BIN_WIDTH."""
     bins = np.floor(scale / BIN_WIDTH).astype(np.int64)
-    _, inverse, counts = np.unique(bins, return_inverse=True, return_counts=True)
-    means = np.bincount(inverse, weights=values) / counts
+    low = int(bins.min())
+    if int(bins.max()) - low > MAX_SPAN:
+        _, inverse, counts = np.unique(bins, return_inverse=True, return_counts=True)
+        means = np.bincount(inverse, weights=values) / counts
+    else:  # the bins span a few hundred at most: count them directly, without sorting
+        index = bins - low
+        all_counts = np.bincount(index)
+        occupied = all_counts > 0
+        counts = all_counts[occupied]
+        means = np.bincount(index, weights=values)[occupied] / counts
     return CaseMix(_round(means), _round(counts / values.size), int(values.size))
+
+
+#: Widest range of bin numbers counted directly (wider ranges are sorted instead).
+MAX_SPAN = 100_000
 
 
 def _sampler(values: FloatArray, probs: FloatArray) -> Draw:
