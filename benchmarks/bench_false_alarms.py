@@ -91,16 +91,17 @@ def _summarise(
     calm = {chart for chart, effect in effects.items() if effect <= IN_CONTROL}
     in_control: dict[str, dict[str, float]] = {}
     for method in result.methods:
+        charts = calm - skip
         signals = [
             s
             for s in result.signals
-            if family(s) == method and counts(s) and (s.unit, s.indicator) in calm
-            and (s.unit, s.indicator) not in skip
-        ]  # fmt: skip
+            if family(s) == method and counts(s) and (s.unit, s.indicator) in charts
+        ]
         years = sum(
-            y for unit, ident, name, y in result.charted
-            if name == method and (unit, ident) in calm and (unit, ident) not in skip
-        )  # fmt: skip
+            y
+            for unit, ident, name, y in result.charted
+            if name == method and (unit, ident) in charts
+        )
         rate = len(signals) / years if years else None
         in_control[method] = {"signals": len(signals), "chart_years": round(years, 1), "rate": rate}
     return {

@@ -100,3 +100,89 @@ def test_words() -> None:
     assert count(6.2449) == "6.2"
     assert count(1234.0) == "1,234"
     assert math.isclose(float(np.float64(1.0)), 1.0)
+
+
+def test_the_cusum_sentence_reads_as_the_issue_asks() -> None:
+    from caresignal.monitor._scan_words import cusum_sentence
+    from caresignal.monitor.catalogue import load_catalogue
+
+    deaths = load_catalogue().get("extended_perinatal_mortality")
+    sentence = cusum_sentence(
+        deaths,
+        began=dt.date(2021, 3, 14),
+        observed=14,
+        expected=6.2,
+        expected_from="risk_model",
+        direction="concern",
+        years_between=50.3,
+        ratio=(14 / 6.2, *ratio_interval(14, 6.2)),  # R: poisson.test(14, 6.2): 1.2345, 3.7886
+    )
+    assert sentence == (
+        "Since March 2021, 14 deaths where 6.2 were expected for these patients' risks "
+        "(observed ÷ expected 2.26, 95 % interval 1.23 to 3.79). A rise this large happens by "
+        "chance about once every 50 years at a unit of this size."
+    )
+
+
+def test_sentences_follow_the_indicators_direction_and_words() -> None:
+    from caresignal.monitor._scan_words import cusum_sentence, funnel_sentence, spc_sentence
+    from caresignal.monitor.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    screening = catalogue.get("sepsis_screen_1h")  # worse is lower
+    fall = cusum_sentence(
+        catalogue.get("complaints"),
+        began=dt.date(2024, 1, 1),
+        observed=1,
+        expected=1.0,
+        expected_from="reference",
+        direction="improvement",
+        years_between=0.5,
+        ratio=(1.0, None, None),
+    )
+    assert fall == (
+        "Since January 2024, 1 complaint where 1 was expected at the reference rate. A fall this "
+        "large happens by chance about 2 times a year at a unit of this size."
+    )
+    assert spc_sentence(
+        screening,
+        rule="outside_limits",
+        began=dt.date(2024, 12, 1),
+        latest_day=dt.date(2025, 12, 1),
+        points=13,
+        latest=50.0,
+        centre=74.19,
+        unit=" %",
+        direction="concern",
+    ) == (
+        "Sepsis screening within 1 hour in December 2025 was 50 % against the usual 74.19 %, "
+        "below the process limits: chance alone would very rarely give it. Every month since "
+        "December 2024 (13 months) has been below the usual level by more than chance explains."
+    )
+    assert "one of 7 months in a row above the usual level" in spc_sentence(
+        catalogue.get("complaints"),
+        rule="shift",
+        began=dt.date(2025, 6, 1),
+        latest_day=dt.date(2025, 12, 1),
+        points=7,
+        latest=6.1,
+        centre=3.9,
+        unit=" per 1,000",
+        direction="concern",
+    )
+    funnel = funnel_sentence(
+        catalogue.get("tear_3rd_4th"),
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 12, 31),
+        observed=39,
+        expected=65.0,
+        level=0.95,
+        direction="improvement",
+        ratio=(0.6, 0.43, 0.82),
+        proportion=False,
+    )
+    assert funnel == (
+        "From January 2025 to December 2025, 39 third- or fourth-degree tears where 65 were "
+        "expected (observed ÷ expected 0.60, 95 % interval 0.43 to 0.82): lower than 95 % of "
+        "units of this size would show by chance."
+    )

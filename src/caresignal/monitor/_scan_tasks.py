@@ -87,10 +87,8 @@ def case_cusum_tasks(
     source = str(spec.get("expected"))
     expected = cases.risk_model if source == "risk_model" else cases.reference
     window = _window(series, source)
-    return _cusum_tasks(
-        indicator, spec, series.units, series.offsets, cases.days, cases.outcome, expected,
-        window, as_of, source,
-    )  # fmt: skip
+    where = (series.units, series.offsets, cases.days)
+    return _cusum_tasks(indicator, spec, *where, cases.outcome, expected, window, as_of, source)
 
 
 def _cusum_tasks(
