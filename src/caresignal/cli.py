@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -177,6 +178,7 @@ def demo(
             seed=seed,
             exposure_indicators=_exposures(directory),
             on_stage=stage,
+            workers=os.cpu_count() or 1,
         )
     if as_json:
         _print_json(report.to_dict())
@@ -343,6 +345,7 @@ def scan(
             as_of=day,
             clock=SystemClock(),
             on_progress=lambda done, _total, name: advance(done, name),
+            workers=os.cpu_count() or 1,
         )
         path = write_findings(result, directory)
     if as_json:

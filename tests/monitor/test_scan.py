@@ -208,3 +208,27 @@ def test_any_backend_that_runs_the_tasks_gives_the_same_findings(
 
 def test_last_day_is_the_end_of_the_data(source: Path) -> None:
     assert last_day(Dataset(source).snapshot(), CATALOGUE) == AS_OF
+
+
+def test_thresholds_designed_on_worker_processes_are_the_same(source: Path) -> None:
+    from caresignal.monitor._scan_designs import DesignPool
+    from caresignal.monitor._scan_tasks import CaseArrays, case_cusum_tasks
+    from caresignal.monitor._scan_units import design_for
+    from caresignal.monitor.series import CaseSeries, build_series
+
+    indicator = CATALOGUE.get("extended_perinatal_mortality")
+    series = build_series(Dataset(source), CATALOGUE, indicator.id, as_of=AS_OF, clock=CLOCK)
+    assert isinstance(series, CaseSeries)
+    cases = CaseArrays.of(series)
+    tasks = [
+        t
+        for spec in indicator.method("bernoulli_cusum")
+        for t in case_cusum_tasks(indicator, spec, cases, AS_OF)
+    ]
+    shared = ThresholdCache()
+    with DesignPool(shared, workers=2, minimum=1) as pool:
+        assert pool.prepare(tasks) == len(tasks)  # 6 sites, 3 charts: every design is new
+        assert pool.prepare(tasks) == 0
+    here = [design_for(task, None) for task in tasks]
+    assert [design_for(task, shared) for task in tasks] == here
+    assert shared.misses == 0

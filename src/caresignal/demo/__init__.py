@@ -68,6 +68,7 @@ def run_demo(
     seed: int = 1,
     exposure_indicators: Collection[str] = (),
     on_stage: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> DemoReport:
     """Run the four analyses of the bundled datasets, and summarise the data directory.
 
@@ -100,6 +101,7 @@ def run_demo(
         as_of=as_of,
         clock=clock,
         on_progress=lambda done, total, name: stage(f"scanning: {done} of {total} ({name})"),
+        workers=workers,
     )
     write_findings(signals, data_dir)
     return DemoReport(

@@ -20,22 +20,27 @@ from caresignal.monitor._catalogue_types import Indicator, MethodSpec
 from caresignal.monitor._scan_cusum import Episode, episodes, reset_threshold
 from caresignal.monitor._scan_types import Finding, Skipped
 from caresignal.monitor.thresholds import (
+    FalseAlarmTargets,
     LevelDesign,
     ThresholdCache,
     ThresholdDesign,
     design_bernoulli,
+    design_key,
     design_poisson,
 )
 from caresignal.stats import cusum, spc
+from caresignal.stats.design import CaseMix, Chart, case_mix, expected_mix
 
 __all__ = [
     "HOLD_DAYS",
     "MIN_BASELINE_STEPS",
     "MIN_POINTS",
     "CusumTask",
+    "DesignInput",
     "Outcome",
     "SpcTask",
     "cusum_chart",
+    "design_input",
     "run_cusum",
     "run_spc",
     "spc_options",
@@ -91,8 +96,25 @@ def _day(value: np.datetime64) -> dt.date:
     return dt.date.fromisoformat(str(value.astype("datetime64[D]")))
 
 
-def design_for(task: CusumTask, cache: ThresholdCache | None) -> ThresholdDesign | str:
-    """The unit's amber and red thresholds from its baseline steps, or why there are none."""
+@dataclass(frozen=True, slots=True)
+class DesignInput:
+    """What a unit's threshold design is computed from: the chart, the case-mix summary of its
+    baseline steps, the ratio to detect, its steps a year and the false-alarm targets."""
+
+    chart: Chart
+    mix: CaseMix
+    ratio: float
+    per_year: float
+    targets: FalseAlarmTargets
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """The design's key in a :class:`ThresholdCache`."""
+        return design_key(self.chart, self.mix, self.ratio, self.per_year, self.targets)
+
+
+def design_input(task: CusumTask) -> DesignInput | str:
+    """What the unit's design is computed from, or why it has none."""
     method = task.method
     steps = task.expected[task.baseline]  # a slice: the unit's steps are in time order
     if steps.size < MIN_BASELINE_STEPS or not task.years > 0:
@@ -110,12 +132,30 @@ def design_for(task: CusumTask, cache: ThresholdCache | None) -> ThresholdDesign
         if not np.all(steps < 1.0):
             return "expected risks must be below 1"
         ratio = float(method.get("odds_ratio"))  # type: ignore[arg-type]
-        return design_bernoulli(
-            steps, odds_ratio=ratio, cases_per_year=per_year, targets=targets, cache=cache
-        )
+        return DesignInput("bernoulli", case_mix(steps), ratio, per_year, targets)
     ratio = float(method.get("rate_ratio"))  # type: ignore[arg-type]
+    return DesignInput("poisson", expected_mix(steps), ratio, per_year, targets)
+
+
+def design_for(task: CusumTask, cache: ThresholdCache | None) -> ThresholdDesign | str:
+    """The unit's amber and red thresholds from its baseline steps, or why there are none."""
+    given = design_input(task)
+    if isinstance(given, str):
+        return given
+    if given.chart == "bernoulli":
+        return design_bernoulli(
+            given.mix,
+            odds_ratio=given.ratio,
+            cases_per_year=given.per_year,
+            targets=given.targets,
+            cache=cache,
+        )
     return design_poisson(
-        steps, rate_ratio=ratio, periods_per_year=per_year, targets=targets, cache=cache
+        given.mix,
+        rate_ratio=given.ratio,
+        periods_per_year=given.per_year,
+        targets=given.targets,
+        cache=cache,
     )
 
 

@@ -46,6 +46,10 @@ class ThresholdCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is held (not counted as a hit or a miss)."""
+        return key in self._entries
+
     def keys(self) -> list[Key]:
         """The keys held, in insertion order."""
         return list(self._entries)

@@ -34,6 +34,7 @@ import polars as pl
 from caresignal.clock import Clock
 from caresignal.data.dataset import Dataset, Snapshot, replace_file
 from caresignal.monitor._catalogue_types import CASE_TABLES, Indicator
+from caresignal.monitor._scan_designs import DesignPool
 from caresignal.monitor._scan_funnel import funnel_findings
 from caresignal.monitor._scan_tasks import (
     CaseArrays,
@@ -128,6 +129,7 @@ def scan(
     backend: Backend | None = None,
     cache: ThresholdCache | None = None,
     on_progress: OnProgress | None = None,
+    workers: int = 1,
 ) -> ScanResult:
     """Find every signal in the data as of ``as_of``.
 
@@ -148,6 +150,12 @@ def scan(
         written back to it).
     on_progress : callable, optional
         Called after each indicator with (done, total, indicator id).
+    workers : int, default 1
+        Processes that design the thresholds the cache lacks when many are missing (a first
+        scan); 1 designs them in this process. The findings do not depend on it. Worker processes
+        are started with ``spawn``, which imports the calling script again: a script that passes
+        more than one must keep its own work under ``if __name__ == "__main__":``. The command
+        line uses one per CPU.
 
     Returns
     -------
@@ -163,17 +171,18 @@ def scan(
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     summaries = []
-    for done, indicator in enumerate(catalogue, start=1):
-        outcomes, extra, extra_skipped = _indicator(
-            indicator, built[indicator.id], as_of, backend, cache
-        )
-        found = [o.finding for o in outcomes if o.finding is not None] + extra
-        findings += found
-        skipped += [o.skipped for o in outcomes if o.skipped is not None] + extra_skipped
-        designs = [o.design for o in outcomes if o.design is not None]
-        summaries.append(_summary(indicator, built[indicator.id], found, designs))
-        if on_progress is not None:
-            on_progress(done, len(catalogue.ids), indicator.id)
+    with DesignPool(cache, workers) as designs:
+        for done, indicator in enumerate(catalogue, start=1):
+            outcomes, extra, extra_skipped = _indicator(
+                indicator, built[indicator.id], as_of, backend, designs
+            )
+            found = [o.finding for o in outcomes if o.finding is not None] + extra
+            findings += found
+            skipped += [o.skipped for o in outcomes if o.skipped is not None] + extra_skipped
+            made = [o.design for o in outcomes if o.design is not None]
+            summaries.append(_summary(indicator, built[indicator.id], found, made))
+            if on_progress is not None:
+                on_progress(done, len(catalogue.ids), indicator.id)
     if keep and len(cache) > known:
         write_threshold_cache(snapshot.directory, cache)
     findings.sort(key=lambda f: (f.severity, f.first_crossed, f.unit, f.indicator, f.method))
@@ -181,7 +190,7 @@ def scan(
 
 
 def _indicator(
-    indicator: Indicator, series: Series, as_of: dt.date, backend: Backend, cache: ThresholdCache
+    indicator: Indicator, series: Series, as_of: dt.date, backend: Backend, designs: DesignPool
 ) -> tuple[list[Outcome], list[Finding], list[Skipped]]:
     """Every method of one indicator: per-unit outcomes, funnel findings and funnel skips."""
     outcomes: list[Outcome] = []
@@ -189,17 +198,19 @@ def _indicator(
     skipped: list[Skipped] = []
     points = None
     cases = CaseArrays.of(series) if isinstance(series, CaseSeries) else None
-    run = functools.partial(run_cusum, cache=cache)
+    run = functools.partial(run_cusum, cache=designs.cache)
     for spec in indicator.methods:
         if spec.method == "vlad":
             continue  # a display of the CUSUM's evidence: it has no threshold of its own
         if spec.method == "bernoulli_cusum" and cases is not None:
             tasks: list[CusumTask] = case_cusum_tasks(indicator, spec, cases, as_of)
+            designs.prepare(tasks)
             outcomes += backend.each(run, tasks)
             continue
         points = monthly(cases or series, indicator, as_of) if points is None else points
         if spec.method == "poisson_cusum":
             counted = period_cusum_tasks(indicator, spec, points, as_of)
+            designs.prepare(counted)
             outcomes += backend.each(run, counted)
             skipped += _no_expected(indicator, spec.method, points, counted)
         elif spec.method == "funnel":

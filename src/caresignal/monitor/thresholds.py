@@ -45,6 +45,7 @@ __all__ = [
     "ThresholdDesign",
     "case_mix",
     "design_bernoulli",
+    "design_key",
     "design_poisson",
     "national_false_alarms",
 ]
@@ -151,13 +152,8 @@ def _design(
     cache: ThresholdCache | None,
 ) -> ThresholdDesign:
     targets = FalseAlarmTargets() if targets is None else targets
-    if not isinstance(targets, FalseAlarmTargets):
-        raise TypeError(f"targets must be a FalseAlarmTargets, got {targets!r}")
-    goals = (targets.amber_years * per_year, targets.red_years * per_year)
-    for goal in goals:
-        if goal <= 1.0:
-            raise ValueError(f"the ARL₀ target {goal!r} is not above one step; raise the targets")
-    key = (chart, mix.key, ratio, goals)
+    key = design_key(chart, mix, ratio, per_year, targets)
+    goals = key[3]
     solved = cache.get(key) if cache is not None else None
     if solved is None:
         solved = thresholds(mix, chart=chart, ratio=ratio, arl0=goals)
@@ -170,6 +166,21 @@ def _design(
         )
     )
     return ThresholdDesign(chart, ratio, per_year, mix, targets, amber, red)
+
+
+def design_key(
+    chart: Chart, mix: CaseMix, ratio: float, per_year: float, targets: FalseAlarmTargets
+) -> tuple[Chart, tuple[tuple[float, ...], tuple[float, ...]], float, tuple[float, float]]:
+    """The key a design is kept under in a :class:`ThresholdCache`: (chart, case-mix summary,
+    ratio, (amber ARL₀, red ARL₀)). Its last three parts are the arguments of
+    :func:`caresignal.stats.design.thresholds` that find it."""
+    if not isinstance(targets, FalseAlarmTargets):
+        raise TypeError(f"targets must be a FalseAlarmTargets, got {targets!r}")
+    goals = (targets.amber_years * per_year, targets.red_years * per_year)
+    for goal in goals:
+        if goal <= 1.0:
+            raise ValueError(f"the ARL₀ target {goal!r} is not above one step; raise the targets")
+    return chart, mix.key, ratio, goals
 
 
 def _level(name: str, years: float, goal: float, found: Solved, per_year: float) -> LevelDesign:

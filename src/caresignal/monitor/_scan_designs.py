@@ -1,0 +1,84 @@
+"""Threshold designs a scan needs, found on several processes when there are many (private; see
+:mod:`caresignal.monitor.scan`).
+
+A first scan designs a threshold pair for every unit's CUSUM (about 30 ms each; 1,650 on the
+national dataset). The designs are independent, so before a batch of CUSUM tasks runs,
+:class:`DesignPool` finds the ones the cache lacks on worker processes and puts them in the
+cache; the tasks then find every design there. The workers are started (with ``spawn``, so they
+share nothing with this process) only when at least :data:`MIN_PARALLEL` designs are missing, and
+once per scan. A design depends only on its key, so the results are the same as one process
+would give.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from types import TracebackType
+from typing import Any
+
+from caresignal.monitor._scan_units import CusumTask, design_input
+from caresignal.monitor.thresholds import ThresholdCache
+from caresignal.stats.design import CaseMix, Solved, thresholds
+
+__all__ = ["MIN_PARALLEL", "DesignPool"]
+
+#: Fewest missing designs worth starting worker processes for.
+MIN_PARALLEL = 64
+
+
+def _solve(job: tuple[CaseMix, str, float, tuple[float, float]]) -> tuple[Solved, ...]:
+    mix, chart, ratio, goals = job
+    return thresholds(mix, chart=chart, ratio=ratio, arl0=goals)  # type: ignore[arg-type]
+
+
+class DesignPool:
+    """Worker processes that fill a :class:`ThresholdCache` with the designs tasks will need.
+
+    Use as a context manager; with one worker (the default) none is ever started.
+    """
+
+    def __init__(
+        self, cache: ThresholdCache, workers: int = 1, minimum: int = MIN_PARALLEL
+    ) -> None:
+        self.cache = cache
+        self.workers = workers
+        self.minimum = minimum
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> DesignPool:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def prepare(self, tasks: Sequence[CusumTask]) -> int:
+        """Design, on the workers, what ``tasks`` need and the cache lacks; return how many."""
+        if self.workers < 2:
+            return 0
+        missing: dict[Any, tuple[CaseMix, str, float, tuple[float, float]]] = {}
+        for task in tasks:
+            given = design_input(task)
+            if isinstance(given, str):
+                continue
+            key = given.key
+            if key not in self.cache and key not in missing:
+                missing[key] = (given.mix, given.chart, given.ratio, key[3])
+        if len(missing) < self.minimum:
+            return 0
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        jobs = list(missing.values())
+        chunk = max(1, len(jobs) // (self.workers * 8))
+        for key, solved in zip(missing, self._pool.map(_solve, jobs, chunksize=chunk), strict=True):
+            self.cache.put(key, solved)
+        return len(jobs)
