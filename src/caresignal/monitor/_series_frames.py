@@ -130,20 +130,38 @@ def reference_column(
     spec = indicator.reference
     if spec is None:
         return pl.lit(None, dtype=pl.Float64).alias("reference"), None
+    first = rows.get_column(date).min()
+    if isinstance(first, dt.datetime):
+        first = first.date()
+    start_day = first if isinstance(first, dt.date) else as_of
+    start, end = resolve_window(spec.baseline, start_day, as_of)
     day = pl.col(date).cast(pl.Date)
-    first = rows.select(day.min()).item()
-    start, end = resolve_window(spec.baseline, first if first is not None else as_of, as_of)
-    baseline = rows.filter((day >= start) & (day <= end))
     if date == "date":  # cases: events ÷ cases
-        events, exposure = pl.col("outcome"), pl.len()
+        events, exposure, needed = pl.col("outcome"), pl.len(), ["unit", "outcome"]
     else:
-        events, exposure = pl.col("numerator"), pl.col("denominator")
+        events, exposure, needed = (
+            pl.col("numerator"),
+            pl.col("denominator"),
+            ["unit", "numerator", "denominator"],
+        )
+    # Only the columns the rate needs are read from the baseline's rows.
+    baseline = rows.lazy().filter((day >= start) & (day <= end)).select(needed).collect()
+    if spec.scope == "national":  # one rate for every unit: no need to map units
+        national = reference_rates(baseline, "national", _ONE_GROUP, events, exposure)
+        value = national.get_column("reference").item()
+        return pl.lit(value, dtype=pl.Float64).alias("reference"), (start, end)
     units = rows.get_column("unit").unique().sort().to_list()
     groups = unit_groups(organisations, units)
     rates = reference_rates(baseline, spec.scope, groups, events, exposure)
     mapping = dict(zip(rates.get_column("unit"), rates.get_column("reference"), strict=True))
     expr = pl.col("unit").replace_strict(mapping, default=None, return_dtype=pl.Float64)
     return expr.alias("reference"), (start, end)
+
+
+#: A stand-in for the unit groups when one national rate serves every unit.
+_ONE_GROUP = pl.DataFrame(
+    {"unit": [""], "group": [None]}, schema={"unit": pl.String, "group": pl.String}
+)
 
 
 def unit_groups(organisations: pl.DataFrame, units: list[str]) -> pl.DataFrame:
