@@ -105,3 +105,25 @@ def test_replay_refuses_a_window_that_ends_before_it_begins(data: Path) -> None:
     result = runner.invoke(app, ["replay", "--data-dir", str(data), *window])
     assert result.exit_code == 2
     assert "--from 2025-01-01 is after --to 2024-01-01" in result.stderr
+
+
+def test_a_small_directory_scans_what_it_can_and_says_what_it_cannot(tmp_path: Path) -> None:
+    """The example files hold a few weeks of births: no risk model can be fitted on them, and
+    the scan still runs every other indicator and says which it could not."""
+    examples = Path(__file__).parent.parent / "docs" / "examples"
+    data = tmp_path / "data"
+    for table in ("organisations", "births", "counts", "staffing"):
+        args = ["import", table, str(examples / f"{table}.csv"), "--data-dir", str(data)]
+        assert runner.invoke(app, [*args, "--by", "tester"]).exit_code == 0
+    result = runner.invoke(app, ["scan", "--data-dir", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    skipped = json.loads(result.stdout)["skipped"]
+    unfitted = {s["indicator"] for s in skipped if s["method"] == "risk_model"}
+    assert "extended_perinatal_mortality" in unfitted
+    assert all("cannot be fitted" in s["reason"] for s in skipped if s["method"] == "risk_model")
+    shown = runner.invoke(app, ["scan", "--data-dir", str(data)])
+    assert "Not scanned: extended_perinatal_mortality: the risk model cannot be fitted" in (
+        shown.stdout.replace("\n", " ")
+    )
+    replayed = runner.invoke(app, ["replay", "--data-dir", str(data), "--json"])
+    assert replayed.exit_code == 0, replayed.output

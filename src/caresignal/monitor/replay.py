@@ -55,7 +55,13 @@ from caresignal.monitor._scan_tasks import (
 )
 from caresignal.monitor._scan_units import CusumTask
 from caresignal.monitor.catalogue import Catalogue
-from caresignal.monitor.scan import Backend, LocalBackend, last_day, read_threshold_cache
+from caresignal.monitor.scan import (
+    Backend,
+    LocalBackend,
+    last_day,
+    read_threshold_cache,
+    series_of,
+)
 from caresignal.monitor.series import CaseSeries, Series
 from caresignal.monitor.thresholds import ThresholdCache
 
@@ -179,12 +185,14 @@ def replay(
     cache = read_threshold_cache(snapshot.directory) if cache is None else cache
     last = last_day(snapshot, catalogue)
     end = end if end is not None else (last or dt.date.today())
-    built = backend.series(snapshot, catalogue, as_of=end, clock=clock)
+    built, _failed = series_of(backend, snapshot, catalogue, as_of=end, clock=clock)
     first = _first_day(built.values())
     start = start if start is not None else (first or end)
     signals: list[Fired] = []
     years: list[tuple[str, str, str, float]] = []  # (unit, indicator, method, chart-years)
     for indicator in catalogue:
+        if indicator.id not in built:
+            continue  # its risk model cannot be fitted: a scan lists it under skipped
         fired, charted = _indicator(indicator, built[indicator.id], start, end, backend, cache)
         signals += fired
         years += charted

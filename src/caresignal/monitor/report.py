@@ -104,10 +104,14 @@ def render_scan(
         console.print("[bold]False alarms the CUSUM thresholds are designed for[/]")
         for summary in designed:
             console.print(f"  {summary.title}: {summary.false_alarms}.")
-    if result.skipped:
+    unfitted = [skip for skip in result.skipped if skip.method == "risk_model"]
+    for skip in unfitted:
+        console.print(f"\n[bold]Not scanned[/]: {skip.reason}", soft_wrap=False)
+    others = len(result.skipped) - len(unfitted)
+    if others:
         console.print(
-            f"\n[dim]{len(result.skipped)} charts could not run (too little data or no "
-            "expected rate); `--json` lists them.[/]"
+            f"\n[dim]{others} charts could not run (too little data or no expected rate); "
+            "`--json` lists them.[/]"
         )
     if findings_file is not None:
         console.print(f"\n[dim]Findings written to {findings_file}.[/]")

@@ -60,7 +60,7 @@ from caresignal.monitor._scan_units import (
 )
 from caresignal.monitor._thresholds_national import national_sentence
 from caresignal.monitor.catalogue import Catalogue
-from caresignal.monitor.series import CaseSeries, Series, build_all
+from caresignal.monitor.series import CaseSeries, ModelFitError, Series, build_all
 from caresignal.monitor.thresholds import ThresholdCache, ThresholdDesign
 
 __all__ = [
@@ -76,6 +76,7 @@ __all__ = [
     "last_day",
     "read_threshold_cache",
     "scan",
+    "series_of",
     "spc_options",
     "write_findings",
     "write_threshold_cache",
@@ -167,12 +168,17 @@ def scan(
     keep = cache is None
     cache = read_threshold_cache(snapshot.directory) if cache is None else cache
     known = len(cache)
-    built = backend.series(snapshot, catalogue, as_of=as_of, clock=clock)
+    built, failed = series_of(backend, snapshot, catalogue, as_of=as_of, clock=clock)
     findings: list[Finding] = []
-    skipped: list[Skipped] = []
+    skipped = [Skipped("*", ident, "risk_model", reason) for ident, reason in failed.items()]
     summaries = []
     with DesignPool(cache, workers) as designs:
         for done, indicator in enumerate(catalogue, start=1):
+            if indicator.id in failed:
+                summaries.append(
+                    IndicatorSummary(indicator.id, indicator.title, 0, 0, None, None, None)
+                )
+                continue
             outcomes, extra, extra_skipped = _indicator(
                 indicator, built[indicator.id], as_of, backend, designs
             )
@@ -187,6 +193,26 @@ def scan(
         write_threshold_cache(snapshot.directory, cache)
     findings.sort(key=lambda f: (f.severity, f.first_crossed, f.unit, f.indicator, f.method))
     return ScanResult(as_of, tuple(findings), tuple(summaries), tuple(skipped))
+
+
+def series_of(
+    backend: Backend, snapshot: Snapshot, catalogue: Catalogue, *, as_of: dt.date, clock: Clock
+) -> tuple[dict[str, Series], dict[str, str]]:
+    """Every indicator's series, and for any whose risk model cannot be fitted on its baseline
+    (too few cases, a category without cases) why not: the others are still built."""
+    try:
+        return dict(backend.series(snapshot, catalogue, as_of=as_of, clock=clock)), {}
+    except ModelFitError:
+        pass
+    built: dict[str, Series] = {}
+    failed: dict[str, str] = {}
+    for indicator in catalogue:
+        try:
+            alone = Catalogue((indicator,))
+            built.update(backend.series(snapshot, alone, as_of=as_of, clock=clock))
+        except ModelFitError as error:
+            failed[indicator.id] = error.message
+    return built, failed
 
 
 def _indicator(
