@@ -270,8 +270,7 @@ def history(
     if table is not None and table not in SCHEMAS:
         _fail(f"there is no table called {table!r}", f"choose one of: {', '.join(SCHEMAS)}")
     directory = _settings(data_dir).data_dir
-    if not (directory / "ledger.json").exists():
-        _fail(f"{directory} holds no imported data", "import files with `caresignal import`")
+    _require_data(directory)
     batches = Dataset(directory).history(table)
     if as_json:
         _print_json([batch.to_dict() for batch in batches])
@@ -328,11 +327,7 @@ def scan(
     if fail_on not in FAIL_LEVELS:
         _fail(f"--fail-on {fail_on!r} is not a level", f"choose {_or(FAIL_LEVELS)}")
     directory = _settings(data_dir).data_dir
-    if not (directory / "ledger.json").exists():
-        _fail(
-            f"{directory} holds no imported data",
-            "import files with `caresignal import`, or run `caresignal demo` first",
-        )
+    _require_data(directory)
     dataset = Dataset(directory)
     catalogue = _catalogue(directory)
     day = _day("--as-of", as_of) if as_of is not None else last_day(dataset.snapshot(), catalogue)
@@ -386,11 +381,7 @@ def replay(
     from caresignal.monitor.report import render_replay
 
     directory = _settings(data_dir).data_dir
-    if not (directory / "ledger.json").exists():
-        _fail(
-            f"{directory} holds no imported data",
-            "import files with `caresignal import`, or run `caresignal demo` first",
-        )
+    _require_data(directory)
     first = _day("--from", start) if start is not None else None
     last = _day("--to", end) if end is not None else None
     if first is not None and last is not None and first > last:
@@ -404,6 +395,15 @@ def replay(
         _print_json(result.to_dict())
     else:
         render_replay(result, _stdout())
+
+
+def _require_data(directory: Path) -> None:
+    """Fail (exit 2) unless ``directory`` holds imported data."""
+    if not (directory / "ledger.json").exists():
+        _fail(
+            f"{directory} holds no imported data",
+            "import files with `caresignal import`, or run `caresignal demo` first",
+        )
 
 
 def _fails(finding: Any, fail_on: str) -> bool:
