@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -77,7 +78,7 @@ def _seed(scale: str, seed: int) -> dict[str, Any]:
         )
         loaded = time.perf_counter() - started
         started = time.perf_counter()
-        result = replay(dataset, catalogue, clock=CLOCK)
+        result = replay(dataset, catalogue, clock=CLOCK, workers=os.cpu_count() or 1)
         replayed = time.perf_counter() - started
         truth = json.loads((Path(directory) / TRUTH).read_text("utf-8"))
     return _summarise(result, truth, seed, loaded, replayed)

@@ -389,7 +389,12 @@ def replay(
     with _progress(f"Replaying {directory}") as stage:
         stage("building each indicator's series and charts")
         result = run_replay(
-            Dataset(directory), _catalogue(directory), clock=SystemClock(), start=first, end=last
+            Dataset(directory),
+            _catalogue(directory),
+            clock=SystemClock(),
+            start=first,
+            end=last,
+            workers=os.cpu_count() or 1,
         )
     if as_json:
         _print_json(result.to_dict())

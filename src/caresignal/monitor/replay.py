@@ -45,6 +45,7 @@ from caresignal.monitor._replay_truth import (
     family,
     touched,
 )
+from caresignal.monitor._scan_designs import DesignPool
 from caresignal.monitor._scan_funnel import funnel_findings
 from caresignal.monitor._scan_tasks import (
     CaseArrays,
@@ -61,6 +62,7 @@ from caresignal.monitor.scan import (
     last_day,
     read_threshold_cache,
     series_of,
+    write_threshold_cache,
 )
 from caresignal.monitor.series import CaseSeries, Series
 from caresignal.monitor.thresholds import ThresholdCache
@@ -162,6 +164,7 @@ def replay(
     end: dt.date | None = None,
     backend: Backend | None = None,
     cache: ThresholdCache | None = None,
+    workers: int = 1,
 ) -> ReplayResult:
     """Replay the history from ``start`` to ``end`` (default: all of it).
 
@@ -178,11 +181,16 @@ def replay(
     backend : Backend, optional
         Default :class:`caresignal.monitor.scan.LocalBackend`.
     cache : ThresholdCache, optional
-        Threshold designs already made; default: those kept in the data directory.
+        Threshold designs already made; default: those kept in the data directory (and the new
+        ones written back to it, as a scan does).
+    workers : int, default 1
+        Processes that design missing thresholds, as in :func:`caresignal.monitor.scan.scan`.
     """
     snapshot = dataset.snapshot() if isinstance(dataset, Dataset) else dataset
     backend = LocalBackend() if backend is None else backend
+    keep = cache is None
     cache = read_threshold_cache(snapshot.directory) if cache is None else cache
+    known = len(cache)
     last = last_day(snapshot, catalogue)
     end = end if end is not None else (last or dt.date.today())
     built, _failed = series_of(backend, snapshot, catalogue, as_of=end, clock=clock)
@@ -190,12 +198,16 @@ def replay(
     start = start if start is not None else (first or end)
     signals: list[Fired] = []
     years: list[tuple[str, str, str, float]] = []  # (unit, indicator, method, chart-years)
-    for indicator in catalogue:
-        if indicator.id not in built:
-            continue  # its risk model cannot be fitted: a scan lists it under skipped
-        fired, charted = _indicator(indicator, built[indicator.id], start, end, backend, cache)
-        signals += fired
-        years += charted
+    with DesignPool(cache, workers) as designs:
+        for indicator in catalogue:
+            if indicator.id not in built:
+                continue  # its risk model cannot be fitted: a scan lists it under skipped
+            series = built[indicator.id]
+            fired, charted = _indicator(indicator, series, start, end, backend, designs)
+            signals += fired
+            years += charted
+    if keep and len(cache) > known:
+        write_threshold_cache(snapshot.directory, cache)
     signals = sorted(
         (s for s in signals if start <= s.fired <= end),
         key=lambda s: (s.fired, s.unit, s.indicator, s.method, s.level),
@@ -276,7 +288,7 @@ def _indicator(
     start: dt.date,
     end: dt.date,
     backend: Backend,
-    cache: ThresholdCache,
+    designs: DesignPool,
 ) -> tuple[list[Fired], list[tuple[str, str, str, float]]]:
     fired: list[Fired] = []
     years: list[tuple[str, str, str, float]] = []
@@ -310,7 +322,8 @@ def _indicator(
                     fired += found
                     years.append((chart.unit, indicator.id, "spc", charted_years))
                 continue
-        run = functools.partial(cusum_signals, cache=cache, start=start, end=end)
+        designs.prepare(tasks)
+        run = functools.partial(cusum_signals, cache=designs.cache, start=start, end=end)
         for task, (found, charted_years) in zip(tasks, backend.each(run, tasks), strict=True):
             fired += found
             years.append((task.unit, indicator.id, name, charted_years))
