@@ -21,6 +21,10 @@ def test_every_command_has_help() -> None:
         ["datasets", "--help"],
         ["datasets", "list", "--help"],
         ["datasets", "show", "--help"],
+        ["store", "sync", "--help"],
+        ["user", "add", "--help"],
+        ["user", "grant", "--help"],
+        ["audit", "verify", "--help"],
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, args

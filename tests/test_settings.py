@@ -43,3 +43,10 @@ def test_fixed_clock_needs_a_timezone_and_reports_england_dates() -> None:
 
 def test_system_clock_is_timezone_aware() -> None:
     assert SystemClock().now().tzinfo is not None
+
+
+def test_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CARESIGNAL_DATABASE_URL", raising=False)
+    assert Settings().database_url is None
+    monkeypatch.setenv("CARESIGNAL_DATABASE_URL", "postgresql://cs@db/caresignal")
+    assert Settings().database_url == "postgresql://cs@db/caresignal"

@@ -7,24 +7,32 @@ bad input or usage, with one clear line saying what was wrong and a hint saying 
 
 from __future__ import annotations
 
-import functools
 import getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 from rich.console import Console
 
 from caresignal import __version__
+from caresignal._cli_common import (
+    EXIT_BAD_INPUT,
+    DataDirOption,
+    _fail,
+    _print_json,
+    _require_data,
+    _settings,
+    _stdout,
+    _translate_errors,
+)
+from caresignal.cli_store import audit_app, store_app, user_app
 from caresignal.data import public
-from caresignal.errors import CaresignalError, ImportRejectedError
-from caresignal.settings import Settings
+from caresignal.errors import ImportRejectedError
 
 if TYPE_CHECKING:
     from caresignal.data.dataset import ImportResult
@@ -42,49 +50,9 @@ datasets_app = typer.Typer(
     help="The real public datasets bundled with caresignal.", no_args_is_help=True
 )
 app.add_typer(datasets_app, name="datasets")
-
-EXIT_BAD_INPUT = 2
-
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        help="The data directory [default: $CARESIGNAL_DATA_DIR, else ./caresignal-data].",
-        show_default=False,
-    ),
-]
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _stdout() -> Console:
-    return Console(highlight=False)
-
-
-def _fail(message: str, hint: str | None = None) -> NoReturn:
-    """Print one clear error line (and a hint) to standard error and exit with code 2."""
-    console = Console(stderr=True, highlight=False)
-    console.print(f"[bold red]Error:[/] {message}", markup=True, soft_wrap=True)
-    if hint:
-        console.print(f"[dim]Hint:[/] {hint}", soft_wrap=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def _translate_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a project error raised by ``command`` into one line, a hint and exit code 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except CaresignalError as error:
-            _fail(error.message, error.hint)
-
-    return wrapper
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    return Settings() if data_dir is None else Settings(data_dir=data_dir)
+app.add_typer(store_app, name="store")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
 
 
 @contextmanager
@@ -127,10 +95,6 @@ def _bar(description: str, total: int) -> Iterator[Callable[[int, str], None]]:
     ) as bar:
         task = bar.add_task(description, total=total, what="building the series")
         yield lambda done, what: bar.update(task, completed=done, what=what)
-
-
-def _print_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
 
 
 def _version(value: bool) -> None:
@@ -400,15 +364,6 @@ def replay(
         _print_json(result.to_dict())
     else:
         render_replay(result, _stdout())
-
-
-def _require_data(directory: Path) -> None:
-    """Fail (exit 2) unless ``directory`` holds imported data."""
-    if not (directory / "ledger.json").exists():
-        _fail(
-            f"{directory} holds no imported data",
-            "import files with `caresignal import`, or run `caresignal demo` first",
-        )
 
 
 def _fails(finding: Any, fail_on: str) -> bool:

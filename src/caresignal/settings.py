@@ -36,3 +36,11 @@ class Settings(BaseSettings):
             "truth file. Relative paths are taken from the current directory."
         ),
     )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "Where the store lives, as a SQLAlchemy URL: unset means the SQLite file "
+            "caresignal.db in the data directory; postgresql://user@host/name (or "
+            "postgresql+psycopg://...) uses PostgreSQL through psycopg 3."
+        ),
+    )

@@ -1,0 +1,184 @@
+"""The store's commands: ``caresignal store sync``, ``user add``, ``user grant`` and
+``audit verify`` (docs/cli.md, docs/store.md). Thin: each calls one use case or check."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from caresignal._cli_common import (
+    DataDirOption,
+    _print_json,
+    _require_data,
+    _settings,
+    _stdout,
+    _translate_errors,
+)
+from caresignal.clock import SystemClock
+from caresignal.errors import CaresignalError
+
+__all__ = ["audit_app", "store_app", "user_app"]
+
+store_app = typer.Typer(
+    help="The store: organisations, users, roles and the audit log.", no_args_is_help=True
+)
+user_app = typer.Typer(help="People who use caresignal, and their roles.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="Who is making the change [default: your user name].")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")]
+EXIT_CHAIN_BROKEN = 1
+
+
+@contextmanager
+def _store(data_dir: Path | None) -> Iterator[sessionmaker[Session]]:
+    """The store's sessions, its schema migrated; database errors become one line and a hint."""
+    from caresignal.store import database_url, make_engine, session_factory, upgrade
+
+    engine = make_engine(database_url(_settings(data_dir)))
+    try:
+        upgrade(engine)
+        yield session_factory(engine)
+    except DBAPIError as error:
+        raise CaresignalError(
+            f"the database refused: {str(error.orig).strip().splitlines()[0]}",
+            hint="check CARESIGNAL_DATABASE_URL and that the database server is running",
+        ) from None
+    finally:
+        engine.dispose()
+
+
+@store_app.command("sync")
+@_translate_errors
+def store_sync(
+    data_dir: DataDirOption = None,
+    by: ByOption = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, recorded in the audit log.")
+    ] = "organisations imported into the data directory",
+    as_json: JsonOption = False,
+) -> None:
+    """Copy the data directory's organisations into the store (run after importing them)."""
+    from caresignal.data.dataset import Dataset
+    from caresignal.store.service import sync_organisations
+
+    directory = _settings(data_dir).data_dir
+    _require_data(directory)
+    with _store(data_dir) as sessions:
+        result = sync_organisations(
+            sessions,
+            Dataset(directory),
+            actor=by or getpass.getuser(),
+            clock=SystemClock(),
+            reason=reason,
+        )
+    if as_json:
+        _print_json(
+            {"added": result.added, "changed": result.changed, "unchanged": result.unchanged}
+        )
+        return
+    _stdout().print(
+        f"Organisations: {len(result.added):,} added, {len(result.changed):,} changed, "
+        f"{result.unchanged:,} already up to date."
+    )
+
+
+@user_app.command("add")
+@_translate_errors
+def user_add(
+    name: Annotated[str, typer.Argument(help="The user's name, unique (e.g. a.shah).")],
+    email: Annotated[str, typer.Option("--email", help="Their email address.")],
+    data_dir: DataDirOption = None,
+    by: ByOption = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, recorded in the audit log.")
+    ] = "new user",
+    as_json: JsonOption = False,
+) -> None:
+    """Add a user; the change and its audit entry are written together."""
+    from caresignal.store.service import add_user
+
+    with _store(data_dir) as sessions:
+        user = add_user(
+            sessions, name, email, actor=by or getpass.getuser(), clock=SystemClock(), reason=reason
+        )
+    if as_json:
+        _print_json(user.to_dict())
+    else:
+        _stdout().print(f"Added user {user.name} <{user.email}>.")
+
+
+@user_app.command("grant")
+@_translate_errors
+def user_grant(
+    name: Annotated[str, typer.Argument(help="The user's name.")],
+    role: Annotated[str, typer.Argument(help="The role, e.g. unit_lead or regulator.")],
+    organisation: Annotated[
+        str,
+        typer.Argument(help="The organisation code it applies to; for a regulator, the region."),
+    ],
+    data_dir: DataDirOption = None,
+    by: ByOption = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, recorded in the audit log.")
+    ] = "role granted",
+    as_json: JsonOption = False,
+) -> None:
+    """Grant a user a role within an organisation (a regulator: within a region)."""
+    from caresignal.store.service import grant_role, parse_role
+
+    chosen = parse_role(role)
+    with _store(data_dir) as sessions:
+        grant, added = grant_role(
+            sessions,
+            name,
+            chosen,
+            organisation,
+            actor=by or getpass.getuser(),
+            clock=SystemClock(),
+            reason=reason,
+        )
+    if as_json:
+        _print_json({"status": "granted" if added else "already_held", "grant": grant.to_dict()})
+        return
+    held = "now holds" if added else "already held"
+    _stdout().print(f"{grant.user_name} {held} the role {grant.role.value} in {grant.scope}.")
+
+
+@audit_app.command("verify")
+@_translate_errors
+def audit_verify(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+    """Check the whole audit chain; exit 1 naming the first bad entry if it is broken."""
+    from caresignal.store import audit
+
+    with _store(data_dir) as sessions, sessions() as session:
+        broken = audit.verify(session)
+        count, last = audit.head(session)
+    if as_json:
+        _print_json(
+            {
+                "intact": broken is None,
+                "entries": count,
+                "last_hash": last,
+                "first_bad": None if broken is None else broken.to_dict(),
+            }
+        )
+    elif broken is None:
+        _stdout().print(
+            f"The audit log is intact: {count:,} entries, last hash {last}.", soft_wrap=True
+        )
+    else:
+        _stdout().print(
+            f"The audit log is broken at entry {broken.seq}: {broken.reason}.", soft_wrap=True
+        )
+    if broken is not None:
+        raise typer.Exit(EXIT_CHAIN_BROKEN)

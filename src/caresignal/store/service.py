@@ -1,0 +1,213 @@
+"""Use cases of the store: each opens one transaction, makes its change and writes its audit
+entry in it, and commits both together or neither.
+
+Each takes the session factory, who is acting (``actor``), why (``reason``) and the clock that
+dates the audit entry. Bad input raises a :class:`~caresignal.errors.CaresignalError` subclass
+with a hint, before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy.orm import Session, sessionmaker
+
+from caresignal.clock import Clock
+from caresignal.data.dataset import Dataset
+from caresignal.domain import Organisation, Role, RoleGrant, User
+from caresignal.errors import CaresignalError
+from caresignal.store import audit, repo
+from caresignal.store.session import transaction
+
+__all__ = [
+    "ROLES",
+    "SyncResult",
+    "UnknownError",
+    "add_user",
+    "grant_role",
+    "parse_role",
+    "sync_organisations",
+]
+
+#: The roles, in the order of the escalation ladder and then the others.
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+
+_LEVELS = {"trust": 0, "site": 1, "unit": 2}
+
+
+class UnknownError(CaresignalError, LookupError):
+    """A user, role, organisation or region was named that the store does not know."""
+
+
+class ConflictError(CaresignalError, ValueError):
+    """The change would clash with what the store already holds (e.g. a user name in use)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What :func:`sync_organisations` did: codes added and codes changed."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    unchanged: int
+
+
+def sync_organisations(
+    sessions: sessionmaker[Session], dataset: Dataset, *, actor: str, clock: Clock, reason: str
+) -> SyncResult:
+    """Copy the data directory's organisations into the store; running it again changes nothing.
+
+    New organisations are added and changed ones updated, each with an audit entry; an
+    organisation no longer in the data directory is kept (grants may name it).
+    """
+    wanted = _imported_organisations(dataset)
+    added: list[str] = []
+    changed: list[str] = []
+    with transaction(sessions) as session:
+        for organisation in wanted:
+            before = repo.find_organisation(session, organisation.code)
+            if before == organisation:
+                continue
+            repo.put_organisation(session, organisation)
+            (added if before is None else changed).append(organisation.code)
+            audit.append(
+                session,
+                clock=clock,
+                actor=actor,
+                action="organisation.add" if before is None else "organisation.change",
+                entity="organisation",
+                entity_id=organisation.code,
+                before=None if before is None else before.to_dict(),
+                after=organisation.to_dict(),
+                reason=reason,
+            )
+    return SyncResult(tuple(added), tuple(changed), len(wanted) - len(added) - len(changed))
+
+
+def _imported_organisations(dataset: Dataset) -> list[Organisation]:
+    """The organisations table of ``dataset``, parents before children."""
+    frame = dataset.table("organisations").collect()
+    found = [
+        Organisation(
+            code=row["code"],
+            name=row["name"],
+            level=row["level"],
+            parent_code=row["parent_code"],
+            unit_type=row["unit_type"],
+            comparator_group=row["comparator_group"],
+            region=row["region"],
+        )
+        for row in frame.select(pl.all().cast(pl.String)).iter_rows(named=True)
+    ]
+    return sorted(found, key=lambda o: (_LEVELS.get(o.level, len(_LEVELS)), o.code))
+
+
+def add_user(
+    sessions: sessionmaker[Session],
+    name: str,
+    email: str,
+    *,
+    actor: str,
+    clock: Clock,
+    reason: str,
+) -> User:
+    """Add a user called ``name``; a name already in use is refused."""
+    name, email = name.strip(), email.strip()
+    if not name:
+        raise CaresignalError("a user needs a name", hint="give the name people know them by")
+    if "@" not in email:
+        raise CaresignalError(f"{email!r} is not an email address", hint="e.g. a.name@nhs.net")
+    with transaction(sessions) as session:
+        if repo.find_user(session, name) is not None:
+            raise ConflictError(
+                f"there is already a user called {name!r}", hint="choose another name"
+            )
+        user = repo.add_user(session, name, email)
+        audit.append(
+            session,
+            clock=clock,
+            actor=actor,
+            action="user.add",
+            entity="user",
+            entity_id=name,
+            before=None,
+            after=user.to_dict(),
+            reason=reason,
+        )
+    return user
+
+
+def parse_role(text: str) -> Role:
+    """The role named ``text`` (``unit-lead`` and ``Unit lead`` name ``unit_lead`` too)."""
+    key = text.strip().lower().replace("-", "_").replace(" ", "_")
+    try:
+        return Role(key)
+    except ValueError:
+        raise UnknownError(
+            f"there is no role called {text!r}", hint=f"choose one of: {', '.join(ROLES)}"
+        ) from None
+
+
+def grant_role(
+    sessions: sessionmaker[Session],
+    user_name: str,
+    role: Role,
+    scope: str,
+    *,
+    actor: str,
+    clock: Clock,
+    reason: str,
+) -> tuple[RoleGrant, bool]:
+    """Grant ``role`` to a user within ``scope``: an organisation code, or for a regulator a
+    region. Returns the grant and whether it is new (granting it again changes nothing)."""
+    with transaction(sessions) as session:
+        user = repo.find_user(session, user_name)
+        if user is None:
+            raise UnknownError(
+                f"there is no user called {user_name!r}",
+                hint="add them first with `caresignal user add`",
+            )
+        organisation_code, region = _scope(session, role, scope)
+        existing = repo.find_grant(session, user, role, organisation_code, region)
+        if existing is not None:
+            return existing, False
+        grant = repo.add_grant(session, user, role, organisation_code, region)
+        audit.append(
+            session,
+            clock=clock,
+            actor=actor,
+            action="role.grant",
+            entity="role_grant",
+            entity_id=str(grant.id),
+            before=None,
+            after=grant.to_dict(),
+            reason=reason,
+        )
+    return grant, True
+
+
+def _scope(session: Session, role: Role, scope: str) -> tuple[str | None, str | None]:
+    """``(organisation_code, region)`` for a grant of ``role`` in ``scope``, once checked."""
+    if role is Role.REGULATOR:
+        known = repo.regions(session)
+        if scope not in known:
+            raise UnknownError(
+                f"there is no region called {scope!r} among the trusts in the store",
+                hint=_choices("a regulator is scoped to a region", known),
+            )
+        return None, scope
+    if repo.find_organisation(session, scope) is None:
+        raise UnknownError(
+            f"there is no organisation with code {scope!r} in the store",
+            hint="give a trust, site or unit code from the organisations table "
+            "(`caresignal store sync` copies it from the data directory)",
+        )
+    return scope, None
+
+
+def _choices(prefix: str, known: Sequence[str]) -> str:
+    if not known:
+        return f"{prefix}; import organisations with regions, then `caresignal store sync`"
+    return f"{prefix}: choose one of: {', '.join(known)}"

@@ -1,0 +1,88 @@
+"""Engines, sessions and the one way a use case opens a transaction.
+
+SQLite (the default: ``caresignal.db`` in the data directory) runs in WAL mode with foreign keys
+on, and every transaction begins with ``BEGIN IMMEDIATE``: it takes the write lock at once, so
+writers queue instead of failing half-way, and audit appends are serialised. PostgreSQL is used
+through psycopg 3 when the URL says so; there audit appends take a transaction-scoped advisory
+lock (:mod:`caresignal.store.audit`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from caresignal.errors import CaresignalError
+from caresignal.settings import Settings
+
+__all__ = ["DATABASE_FILE", "database_url", "make_engine", "session_factory", "transaction"]
+
+#: The SQLite file in the data directory, used unless ``CARESIGNAL_DATABASE_URL`` says otherwise.
+DATABASE_FILE = "caresignal.db"
+
+#: Seconds a SQLite writer waits for another writer's transaction before giving up.
+SQLITE_WAIT = 30.0
+
+
+def database_url(settings: Settings) -> str:
+    """The store's URL: ``settings.database_url``, else the SQLite file in the data directory."""
+    if settings.database_url:
+        return settings.database_url
+    return f"sqlite:///{(settings.data_dir / DATABASE_FILE).as_posix()}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``: SQLite (WAL, foreign keys, ``BEGIN IMMEDIATE``) or PostgreSQL.
+
+    ``postgresql://`` URLs are given the psycopg 3 driver. Any other kind of database is refused
+    with :class:`~caresignal.errors.CaresignalError`.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+    if parsed.get_backend_name() != "sqlite" or parsed.drivername != "sqlite":
+        raise CaresignalError(
+            f"caresignal cannot store its data in {parsed.drivername!r} databases",
+            hint="use a sqlite:///path or postgresql://user@host/name URL",
+        )
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_WAIT})
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Leave transactions to SQLAlchemy's "begin" event rather than the sqlite3 module's own.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``; objects stay readable after their transaction commits."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back (entirely) if it raises.
+
+    Only use cases (:mod:`caresignal.store.service`) open transactions; repositories and the
+    audit log work inside the session they are given and never commit.
+    """
+    with sessions() as session, session.begin():
+        yield session
