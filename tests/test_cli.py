@@ -25,6 +25,11 @@ def test_every_command_has_help() -> None:
         ["user", "add", "--help"],
         ["user", "grant", "--help"],
         ["audit", "verify", "--help"],
+        ["signals", "list", "--help"],
+        ["signals", "show", "--help"],
+        ["signals", "ack", "--help"],
+        ["signals", "transition", "--help"],
+        ["signals", "close", "--help"],
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, args

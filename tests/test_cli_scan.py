@@ -37,6 +37,14 @@ def test_scan_json_lists_the_findings_and_writes_them_to_parquet(data: Path) -> 
     keys |= {"change_began", "observed", "expected", "explanation"}
     assert keys <= set(payload["findings"][0])
     assert pl.read_parquet(data / "findings.parquet").height == len(payload["findings"])
+    assert len(payload["episodes"]["opened"]) >= 1
+    again = json.loads(runner.invoke(app, ["scan", "--data-dir", str(data), "--json"]).stdout)
+    assert again["episodes"] == {
+        "opened": [],
+        "extended": [],
+        "reopened": [],
+        "improvements": payload["episodes"]["improvements"],
+    }
 
 
 def test_scan_prints_a_table_sorted_by_severity_and_the_sentences(data: Path) -> None:
@@ -46,6 +54,7 @@ def test_scan_prints_a_table_sorted_by_severity_and_the_sentences(data: Path) ->
     assert "What each finding means" in result.stdout
     assert "False alarms the CUSUM thresholds are designed for" in result.stdout
     assert result.stdout.index(" red ") < result.stdout.index(" amber ")
+    assert "opened, 0 extended, 0 reopened (see `caresignal signals list`)." in result.stdout
 
 
 def test_fail_on_red_exits_1_when_a_red_concern_is_found_and_none_never_fails(data: Path) -> None:

@@ -30,6 +30,7 @@ from caresignal._cli_common import (
     _stdout,
     _translate_errors,
 )
+from caresignal.cli_signals import merge_line, merge_scan, signals_app
 from caresignal.cli_store import audit_app, store_app, user_app
 from caresignal.data import public
 from caresignal.errors import ImportRejectedError
@@ -53,6 +54,7 @@ app.add_typer(datasets_app, name="datasets")
 app.add_typer(store_app, name="store")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(signals_app, name="signals")
 
 
 @contextmanager
@@ -280,8 +282,13 @@ def scan(
             help="Exit 1 when a concern at this level or worse is found: red, amber or none.",
         ),
     ] = "none",
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Who is scanning, for the audit log [default: your user name]."),
+    ] = None,
 ) -> None:
-    """Scan every unit and indicator for signals; write findings.parquet to the data directory."""
+    """Scan every unit and indicator for signals; write findings.parquet to the data directory
+    and merge the findings into the store's signal episodes."""
     from caresignal.clock import SystemClock
     from caresignal.data.dataset import Dataset
     from caresignal.monitor.report import render_scan
@@ -307,10 +314,12 @@ def scan(
             workers=os.cpu_count() or 1,
         )
         path = write_findings(result, directory)
+    merged = merge_scan(data_dir, result, by)
     if as_json:
-        _print_json(result.to_dict())
+        _print_json({**result.to_dict(), "episodes": merged.to_dict()})
     else:
         render_scan(result, _stdout(), path)
+        _stdout().print(merge_line(merged), soft_wrap=True)
     if fail_on != "none" and any(_fails(finding, fail_on) for finding in result.findings):
         raise typer.Exit(1)
 

@@ -13,7 +13,15 @@ from caresignal.store import database_url, make_engine
 from caresignal.store.migrate import HEAD, current_revision, downgrade, upgrade
 from caresignal.store.tables import Base
 
-TABLES = {"organisations", "users", "role_grants", "audit_entries"}
+TABLES = {
+    "organisations",
+    "users",
+    "role_grants",
+    "audit_entries",
+    "signal_episodes",
+    "signal_findings",
+    "signal_events",
+}
 
 
 def test_migrations_build_the_schema_the_models_describe(engine: Engine) -> None:
@@ -31,6 +39,18 @@ def test_downgrade_and_upgrade_round_trip(engine: Engine) -> None:
     upgrade(engine)
     upgrade(engine)  # a second run finds nothing to do
     assert set(inspect(engine).get_table_names()) >= TABLES
+
+
+def test_downgrade_to_0001_drops_only_the_episode_tables(engine: Engine) -> None:
+    downgrade(engine, "0001")
+    assert set(inspect(engine).get_table_names()) & TABLES == {
+        "organisations",
+        "users",
+        "role_grants",
+        "audit_entries",
+    }
+    upgrade(engine)
+    assert current_revision(engine) == "0002"
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:

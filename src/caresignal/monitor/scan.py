@@ -49,6 +49,7 @@ from caresignal.monitor._scan_types import (
     IndicatorSummary,
     ScanResult,
     Skipped,
+    severity,
 )
 from caresignal.monitor._scan_units import (
     CusumTask,
@@ -77,6 +78,7 @@ __all__ = [
     "read_threshold_cache",
     "scan",
     "series_of",
+    "severity",
     "spc_options",
     "write_findings",
     "write_threshold_cache",

@@ -7,10 +7,21 @@ converts each row to a frozen domain object.
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["AuditRow", "Base", "GrantRow", "OrganisationRow", "UserRow"]
+__all__ = [
+    "AuditRow",
+    "Base",
+    "EpisodeEventRow",
+    "EpisodeFindingRow",
+    "EpisodeRow",
+    "GrantRow",
+    "OrganisationRow",
+    "UserRow",
+]
 
 
 class Base(DeclarativeBase):
@@ -80,3 +91,82 @@ class AuditRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class EpisodeRow(Base):
+    """A signal episode: one per (unit, indicator, direction), reopened rather than duplicated.
+
+    ``unit_code`` is not a foreign key: scans run on the data directory, whose units need not have
+    been copied into the store. ``version`` is SQLAlchemy's version counter: an update whose
+    version no longer matches the row's is refused.
+    """
+
+    __tablename__ = "signal_episodes"
+    __table_args__ = (
+        UniqueConstraint("unit_code", "indicator", "direction", name="uq_signal_episodes_problem"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_code: Mapped[str] = mapped_column(String(64))
+    indicator: Mapped[str] = mapped_column(String(100))
+    direction: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    level: Mapped[str] = mapped_column(String(32))
+    first_finding: Mapped[date] = mapped_column(Date)
+    last_finding: Mapped[date] = mapped_column(Date)
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    times_closed: Mapped[int] = mapped_column(Integer)
+    owner_role: Mapped[str | None] = mapped_column(String(64))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
+
+
+class EpisodeFindingRow(Base):
+    """A distinct finding linked to an episode; the unique key makes re-running a scan add
+    nothing."""
+
+    __tablename__ = "signal_findings"
+    __table_args__ = (
+        UniqueConstraint(
+            "unit_code",
+            "indicator",
+            "method",
+            "level",
+            "direction",
+            "first_crossed",
+            name="uq_signal_findings_finding",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("signal_episodes.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(64))
+    indicator: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(16))
+    first_crossed: Mapped[date] = mapped_column(Date)
+    change_began: Mapped[date] = mapped_column(Date)
+    explanation: Mapped[str] = mapped_column(Text)
+    seen_as_of: Mapped[date] = mapped_column(Date)
+
+
+class EpisodeEventRow(Base):
+    """One step of an episode's history; ``evidence`` is a JSON list of references (closing)."""
+
+    __tablename__ = "signal_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("signal_episodes.id"), index=True)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
