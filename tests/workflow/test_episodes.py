@@ -62,6 +62,25 @@ def test_merge_opens_one_episode_per_problem_and_is_idempotent(
     assert (episode.owner_role, episode.deadline) == (Role.UNIT_LEAD, date(2026, 11, 25))
 
 
+def test_two_charts_crossing_on_the_same_day_are_two_findings_of_one_episode(
+    people: sessionmaker[Session], clock: FixedClock, scan_result: MakeScan
+) -> None:
+    # An indicator's risk-adjusted and unadjusted CUSUMs are both Bernoulli CUSUMs and may cross
+    # red on the same day: two findings, one problem.
+    adjusted = finding(OCT, level="red", chart="risk-adjusted Bernoulli CUSUM")
+    crude = finding(OCT, level="red", chart="unadjusted Bernoulli CUSUM")
+    merged = service.merge_findings(
+        people, scan_result(NOV, adjusted, crude), actor="scan", clock=clock
+    )
+    (opened,) = merged.opened
+    charts = [f.chart for f in service.get_episode(people, opened).findings]
+    assert sorted(charts) == ["risk-adjusted Bernoulli CUSUM", "unadjusted Bernoulli CUSUM"]
+    again = service.merge_findings(
+        people, scan_result(NOV, adjusted, crude), actor="scan", clock=clock
+    )
+    assert (again.opened, again.extended, again.reopened) == ((), (), ())
+
+
 def test_a_new_finding_extends_the_episode_and_red_goes_to_the_executive(
     people: sessionmaker[Session], clock: FixedClock, scan_result: MakeScan
 ) -> None:

@@ -83,6 +83,7 @@ class EpisodeFinding:
     unit: str
     indicator: str
     method: str
+    chart: str
     level: str
     direction: str
     first_crossed: date
@@ -96,6 +97,7 @@ class EpisodeFinding:
             "unit": self.unit,
             "indicator": self.indicator,
             "method": self.method,
+            "chart": self.chart,
             "level": self.level,
             "direction": self.direction,
             "first_crossed": self.first_crossed.isoformat(),

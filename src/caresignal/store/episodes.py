@@ -135,13 +135,14 @@ def _stale(episode_id: int) -> StaleEpisodeError:
 
 
 def has_finding(session: Session, finding: EpisodeFinding) -> bool:
-    """Whether this finding (by unit, indicator, method, level, direction, first crossed) is
-    already linked to an episode."""
+    """Whether this finding (by unit, indicator, method, chart, level, direction, first crossed)
+    is already linked to an episode."""
     row = session.scalar(
         select(EpisodeFindingRow.id).where(
             EpisodeFindingRow.unit_code == finding.unit,
             EpisodeFindingRow.indicator == finding.indicator,
             EpisodeFindingRow.method == finding.method,
+            EpisodeFindingRow.chart == finding.chart,
             EpisodeFindingRow.level == finding.level,
             EpisodeFindingRow.direction == finding.direction,
             EpisodeFindingRow.first_crossed == finding.first_crossed,
@@ -158,6 +159,7 @@ def add_finding(session: Session, episode_id: int, finding: EpisodeFinding) -> N
             unit_code=finding.unit,
             indicator=finding.indicator,
             method=finding.method,
+            chart=finding.chart,
             level=finding.level,
             direction=finding.direction,
             first_crossed=finding.first_crossed,
@@ -181,6 +183,7 @@ def findings_of(session: Session, episode_id: int) -> list[EpisodeFinding]:
             unit=row.unit_code,
             indicator=row.indicator,
             method=row.method,
+            chart=row.chart,
             level=row.level,
             direction=row.direction,
             first_crossed=row.first_crossed,

@@ -136,6 +136,7 @@ class EpisodeFindingRow(Base):
             "unit_code",
             "indicator",
             "method",
+            "chart",
             "level",
             "direction",
             "first_crossed",
@@ -148,6 +149,7 @@ class EpisodeFindingRow(Base):
     unit_code: Mapped[str] = mapped_column(String(64))
     indicator: Mapped[str] = mapped_column(String(100))
     method: Mapped[str] = mapped_column(String(64))
+    chart: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(32))
     direction: Mapped[str] = mapped_column(String(16))
     first_crossed: Mapped[date] = mapped_column(Date)

@@ -125,6 +125,7 @@ def _linked(finding: Finding, result: ScanResult) -> EpisodeFinding:
         unit=finding.unit,
         indicator=finding.indicator,
         method=finding.method,
+        chart=finding.chart,
         level=finding.level,
         direction=finding.direction,
         first_crossed=finding.first_crossed,
