@@ -136,3 +136,17 @@ def test_a_small_directory_scans_what_it_can_and_says_what_it_cannot(tmp_path: P
     )
     replayed = runner.invoke(app, ["replay", "--data-dir", str(data), "--json"])
     assert replayed.exit_code == 0, replayed.output
+
+
+def test_findings_stand_when_the_store_cannot_be_reached(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARESIGNAL_DATABASE_URL", "mysql://nobody@127.0.0.1/none")
+    result = runner.invoke(app, ["scan", "--data-dir", str(data)])
+    assert result.exit_code == 2
+    assert "What each finding means" in result.stdout
+    assert "not merged into signal episodes" in result.stderr
+    assert (data / "findings.parquet").exists()
+    as_json = runner.invoke(app, ["scan", "--data-dir", str(data), "--json"])
+    assert as_json.exit_code == 2
+    assert json.loads(as_json.stdout)["episodes"] is None

@@ -33,12 +33,13 @@ from caresignal._cli_common import (
 from caresignal.cli_signals import merge_line, merge_scan, signals_app
 from caresignal.cli_store import audit_app, store_app, user_app
 from caresignal.data import public
-from caresignal.errors import ImportRejectedError
+from caresignal.errors import CaresignalError, ImportRejectedError
 
 if TYPE_CHECKING:
     from caresignal.data.dataset import ImportResult
     from caresignal.data.synth import Scale
     from caresignal.monitor.catalogue import Catalogue
+    from caresignal.workflow.service import MergeResult
 
 app = typer.Typer(
     name="caresignal",
@@ -314,12 +315,25 @@ def scan(
             workers=os.cpu_count() or 1,
         )
         path = write_findings(result, directory)
-    merged = merge_scan(data_dir, result, by)
+    merged: MergeResult | None = None
+    problem: CaresignalError | None = None
+    try:
+        merged = merge_scan(data_dir, result, by)
+    except CaresignalError as error:  # the findings stand: show them, then say what failed
+        problem = error
     if as_json:
-        _print_json({**result.to_dict(), "episodes": merged.to_dict()})
+        episodes = None if merged is None else merged.to_dict()
+        _print_json({**result.to_dict(), "episodes": episodes})
     else:
         render_scan(result, _stdout(), path)
-        _stdout().print(merge_line(merged), soft_wrap=True)
+        if merged is not None:
+            _stdout().print(merge_line(merged), soft_wrap=True)
+    if problem is not None:
+        _fail(
+            f"the findings were written to {path} but not merged into signal episodes: "
+            f"{problem.message}",
+            problem.hint,
+        )
     if fail_on != "none" and any(_fails(finding, fail_on) for finding in result.findings):
         raise typer.Exit(1)
 
