@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
 from caresignal.data.imports import TRUTH
-from caresignal.monitor._replay_charts import month_end, replay_method, spc_signals
-from caresignal.monitor._scan_units import SpcTask, spc_chart
+from caresignal.monitor._replay_charts import replay_method, spc_signals
+from caresignal.monitor._scan_units import SpcTask, month_end, spc_chart
 from caresignal.monitor.catalogue import load_catalogue
 from caresignal.monitor.replay import ReplayResult, replay
 from caresignal.monitor.scan import scan

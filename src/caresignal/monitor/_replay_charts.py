@@ -19,12 +19,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from caresignal.monitor._catalogue_types import MethodSpec
-from caresignal.monitor._scan_cusum import episodes
 from caresignal.monitor._scan_units import (
     CusumTask,
     SpcTask,
-    cusum_chart,
-    design_for,
+    chart_direction,
+    chart_episodes,
+    day_of,
+    month_end,
     spc_chart,
 )
 from caresignal.monitor.thresholds import ThresholdCache
@@ -33,7 +34,6 @@ __all__ = [
     "SPC_BASELINE_POINTS",
     "Fired",
     "cusum_signals",
-    "month_end",
     "overlap_years",
     "replay_method",
     "spc_signals",
@@ -58,16 +58,6 @@ class Fired:
     change_began: dt.date
 
 
-def _day(value: np.datetime64) -> dt.date:
-    return dt.date.fromisoformat(str(value.astype("datetime64[D]")))
-
-
-def month_end(day: dt.date) -> dt.date:
-    """The last day of ``day``'s month."""
-    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
-
-
 def overlap_years(first: dt.date, last: dt.date, start: dt.date, end: dt.date) -> float:
     """Years of ``first``–``last`` (inclusive days) that fall within ``start``–``end``."""
     days = (min(last, end) - max(first, start)).days + 1
@@ -82,29 +72,19 @@ def cusum_signals(
     A CUSUM over periods fires on the last day of the period that crossed (when its count was
     known).
     """
-    if task.days.size == 0:
+    charted = chart_episodes(task, cache)
+    if isinstance(charted, str):
         return [], 0.0
-    design = design_for(task, cache)
-    if isinstance(design, str):
-        return [], 0.0
-    chart, _ = cusum_chart(task, design)
-    found = episodes(
-        chart,
-        amber=design.amber.h,
-        red=design.red.h,
-        reset_after=str(task.method.get("reset_after")),
-    )
-    name = "odds_ratio" if task.method.method == "bernoulli_cusum" else "rate_ratio"
-    ratio = float(task.method.get(name))  # type: ignore[arg-type]
-    direction = "concern" if (ratio > 1.0) == (task.indicator.worse == "higher") else "improvement"
+    _, found = charted
+    direction = chart_direction(task)
     periods = task.method.method == "poisson_cusum"
     fired = []
     for episode in found:
-        began = _day(task.days[episode.began])
+        began = day_of(task.days[episode.began])
         for level, step in (("amber", episode.amber), ("red", episode.red)):
             if step is None:
                 continue
-            day = _day(task.days[step])
+            day = day_of(task.days[step])
             fired.append(
                 Fired(
                     task.unit,
@@ -117,9 +97,9 @@ def cusum_signals(
                     began,
                 )
             )
-    last = _day(task.days[-1])
+    last = day_of(task.days[-1])
     last = month_end(last) if periods else last
-    return fired, overlap_years(_day(task.days[0]), last, start, end)
+    return fired, overlap_years(day_of(task.days[0]), last, start, end)
 
 
 def replay_method(spec: MethodSpec) -> MethodSpec:
@@ -160,7 +140,7 @@ def spc_signals(task: SpcTask, start: dt.date, end: dt.date) -> tuple[list[Fired
             continue
         if previous is None or previous != (int(month) - 1, kind):
             direction = "concern" if kind == "special_cause_concern" else "improvement"
-            day = month_end(_day(task.periods[month]))
+            day = month_end(day_of(task.periods[month]))
             fired.append(
                 Fired(
                     task.unit,
@@ -170,9 +150,9 @@ def spc_signals(task: SpcTask, start: dt.date, end: dt.date) -> tuple[list[Fired
                     "special_cause",
                     direction,
                     day,
-                    _day(task.periods[month]),
+                    day_of(task.periods[month]),
                 )
             )
         previous = (int(month), kind)
-    first = _day(task.periods[need])
-    return fired, overlap_years(first, month_end(_day(task.periods[-1])), start, end)
+    first = day_of(task.periods[need])
+    return fired, overlap_years(first, month_end(day_of(task.periods[-1])), start, end)

@@ -23,6 +23,7 @@ __all__ = [
     "ProblemDetections",
     "detect",
     "family",
+    "method_family",
     "touched",
 ]
 
@@ -42,15 +43,21 @@ SYNTHETIC_INDICATORS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def family(signal: Fired) -> str:
-    """The compared method a signal belongs to."""
-    if signal.method == "bernoulli_cusum":
-        return "risk_adjusted_cusum" if signal.expected == "risk_model" else "moss_cusum"
-    if signal.method == "funnel":
+def method_family(method: str, expected: object) -> str:
+    """The compared method a catalogue method belongs to, given where its expected count comes
+    from (``risk_model`` or ``reference`` for a Bernoulli CUSUM)."""
+    if method == "bernoulli_cusum":
+        return "risk_adjusted_cusum" if expected == "risk_model" else "moss_cusum"
+    if method == "funnel":
         return "annual_funnel"
-    if signal.method == "poisson_cusum":
+    if method == "poisson_cusum":
         return "poisson_cusum"
     return "spc"
+
+
+def family(signal: Fired) -> str:
+    """The compared method a signal belongs to."""
+    return method_family(signal.method, signal.expected)
 
 
 def counts(signal: Fired) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -45,6 +46,8 @@ class DesignPool:
         self.cache = cache
         self.workers = workers
         self.minimum = minimum
+        #: How many designs the workers have made.
+        self.designed = 0
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> DesignPool:
@@ -60,10 +63,23 @@ class DesignPool:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
+    def ready(self, tasks: Sequence[CusumTask]) -> list[CusumTask]:
+        """``tasks``, each carrying what its design is computed from (worked out once, here, so
+        the task does not work it out again), after the designs the cache lacks were made on
+        the workers. With one worker the tasks are returned as they are."""
+        if self.workers < 2:
+            return list(tasks)
+        given = [replace(task, given=design_input(task)) for task in tasks]
+        self.designed += self._design_missing(given)
+        return given
+
     def prepare(self, tasks: Sequence[CusumTask]) -> int:
         """Design, on the workers, what ``tasks`` need and the cache lacks; return how many."""
-        if self.workers < 2:
-            return 0
+        before = self.designed
+        self.ready(tasks)
+        return self.designed - before
+
+    def _design_missing(self, tasks: Sequence[CusumTask]) -> int:
         missing: dict[Any, tuple[CaseMix, str, float, tuple[float, float]]] = {}
         for task in tasks:
             given = design_input(task)

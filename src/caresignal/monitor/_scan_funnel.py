@@ -15,6 +15,7 @@ from scipy import stats
 from caresignal.monitor import _scan_words as words
 from caresignal.monitor._catalogue_types import Indicator, MethodSpec
 from caresignal.monitor._scan_types import Finding, Skipped
+from caresignal.monitor._scan_units import month_end
 from caresignal.stats.funnel import FunnelResult, funnel
 
 __all__ = ["MIN_UNITS", "funnel_findings", "funnel_window"]
@@ -31,9 +32,7 @@ def funnel_window(points: pl.DataFrame, months: int) -> tuple[dt.date, dt.date] 
     assert isinstance(last, dt.date)
     index = last.year * 12 + last.month - 1 - (months - 1)
     start = dt.date(index // 12, index % 12 + 1, 1)
-    end_index = last.year * 12 + last.month
-    end = dt.date(end_index // 12, end_index % 12 + 1, 1) - dt.timedelta(days=1)
-    return start, end
+    return start, month_end(last)
 
 
 def funnel_findings(

@@ -39,8 +39,13 @@ __all__ = [
     "DesignInput",
     "Outcome",
     "SpcTask",
+    "chart_direction",
+    "chart_episodes",
+    "chart_ratio",
     "cusum_chart",
+    "day_of",
     "design_input",
+    "month_end",
     "run_cusum",
     "run_spc",
     "spc_options",
@@ -73,7 +78,8 @@ class CusumTask:
     For a Bernoulli chart each step is a case (``observed`` 0/1, ``expected`` its risk); for a
     Poisson chart each step is a period (counts and expected counts). ``baseline`` is the run
     of steps in the baseline window the thresholds are designed on, and ``years`` the length of
-    the unit's part of that window in years.
+    the unit's part of that window in years. ``given`` is :func:`design_input`'s answer when it
+    was worked out already (by :class:`~caresignal.monitor._scan_designs.DesignPool`).
     """
 
     indicator: Indicator
@@ -86,14 +92,22 @@ class CusumTask:
     years: float
     as_of: dt.date
     expected_from: str
+    given: DesignInput | str | None = None
 
 
 def _skip(task: CusumTask | SpcTask, reason: str) -> Outcome:
     return Outcome(skipped=Skipped(task.unit, task.indicator.id, task.method.method, reason))
 
 
-def _day(value: np.datetime64) -> dt.date:
+def day_of(value: np.datetime64) -> dt.date:
+    """A numpy day (or time) as a date."""
     return dt.date.fromisoformat(str(value.astype("datetime64[D]")))
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +129,8 @@ class DesignInput:
 
 def design_input(task: CusumTask) -> DesignInput | str:
     """What the unit's design is computed from, or why it has none."""
+    if task.given is not None:
+        return task.given
     method = task.method
     steps = task.expected[task.baseline]  # a slice: the unit's steps are in time order
     if steps.size < MIN_BASELINE_STEPS or not task.years > 0:
@@ -185,13 +201,16 @@ def cusum_chart(task: CusumTask, design: ThresholdDesign) -> tuple[cusum.CusumRe
     return chart, h
 
 
-def run_cusum(task: CusumTask, cache: ThresholdCache | None = None) -> Outcome:
-    """The unit's current CUSUM finding, if any (see :func:`current_episode`)."""
+def chart_episodes(
+    task: CusumTask, cache: ThresholdCache | None
+) -> tuple[ThresholdDesign, tuple[Episode, ...]] | str:
+    """The unit's thresholds and every episode of its chart that reached amber, or why it has
+    no chart (no cases, no design)."""
     if task.days.size == 0:
-        return _skip(task, "no cases")
+        return "no cases"
     design = design_for(task, cache)
     if isinstance(design, str):
-        return _skip(task, design)
+        return design
     chart, _ = cusum_chart(task, design)
     found = episodes(
         chart,
@@ -199,6 +218,27 @@ def run_cusum(task: CusumTask, cache: ThresholdCache | None = None) -> Outcome:
         red=design.red.h,
         reset_after=str(task.method.get("reset_after")),
     )
+    return design, found
+
+
+def chart_ratio(task: CusumTask) -> float:
+    """The odds ratio (Bernoulli) or rate ratio (Poisson) the unit's chart watches for."""
+    name = "odds_ratio" if task.method.method == "bernoulli_cusum" else "rate_ratio"
+    return float(task.method.get(name))  # type: ignore[arg-type]
+
+
+def chart_direction(task: CusumTask) -> str:
+    """``concern`` when the chart watches for a change the indicator calls worse."""
+    worse = (chart_ratio(task) > 1.0) == (task.indicator.worse == "higher")
+    return "concern" if worse else "improvement"
+
+
+def run_cusum(task: CusumTask, cache: ThresholdCache | None = None) -> Outcome:
+    """The unit's current CUSUM finding, if any (see :func:`current_episode`)."""
+    charted = chart_episodes(task, cache)
+    if isinstance(charted, str):
+        return _skip(task, charted)
+    design, found = charted
     episode, signals = current_episode(found, task.days, task.as_of)
     if episode is None:
         return Outcome(design=design)
@@ -226,16 +266,15 @@ def _cusum_finding(
     task: CusumTask, design: ThresholdDesign, episode: Episode, signals: int
 ) -> Finding:
     method = task.method
-    ratio_name = "odds_ratio" if method.method == "bernoulli_cusum" else "rate_ratio"
-    ratio = float(method.get(ratio_name))  # type: ignore[arg-type]
-    direction = "concern" if (ratio > 1.0) == (task.indicator.worse == "higher") else "improvement"
+    ratio = chart_ratio(task)
+    direction = chart_direction(task)
     window = slice(episode.began, episode.end + 1)
     observed = float(task.observed[window].sum())
     expected = float(task.expected[window].sum())
     interval = words.ratio_interval(observed, expected)
     oe = observed / expected if expected > 0 else None
     level: LevelDesign = design.red if episode.red is not None else design.amber
-    began = _day(task.days[episode.began])
+    began = day_of(task.days[episode.began])
     return Finding(
         unit=task.unit,
         indicator=task.indicator.id,
@@ -244,7 +283,7 @@ def _cusum_finding(
         chart=_chart_words(method.method, ratio, task.expected_from),
         level=episode.level,
         direction=direction,
-        first_crossed=_day(task.days[episode.crossed]),
+        first_crossed=day_of(task.days[episode.crossed]),
         change_began=began,
         observed=observed,
         expected=expected,
@@ -360,7 +399,7 @@ def _spc_finding(
         oe = observed / expected if expected > 0 else None
         interval = words.ratio_interval(observed, expected)
     unit = " %" if multiplier == 100.0 else (f" per {multiplier:,g}" if multiplier > 1 else "")
-    began = _day(task.periods[first])
+    began = day_of(task.periods[first])
     return Finding(
         unit=task.unit,
         indicator=task.indicator.id,
@@ -369,7 +408,7 @@ def _spc_finding(
         chart=_SPC_WORDS[task.method.method],
         level=rule,
         direction=direction,
-        first_crossed=_day(task.periods[crossed]),
+        first_crossed=day_of(task.periods[crossed]),
         change_began=began,
         observed=observed,
         expected=expected,
@@ -383,7 +422,7 @@ def _spc_finding(
             task.indicator,
             rule=rule,
             began=began,
-            latest_day=_day(task.periods[-1]),
+            latest_day=day_of(task.periods[-1]),
             points=task.periods.size - first,
             latest=float(chart.values[-1]),
             centre=centre,

@@ -43,6 +43,7 @@ from caresignal.monitor._replay_truth import (
     counts,
     detect,
     family,
+    method_family,
     touched,
 )
 from caresignal.monitor._scan_designs import DesignPool
@@ -54,7 +55,7 @@ from caresignal.monitor._scan_tasks import (
     period_cusum_tasks,
     spc_tasks,
 )
-from caresignal.monitor._scan_units import CusumTask
+from caresignal.monitor._scan_units import CusumTask, month_end
 from caresignal.monitor.catalogue import Catalogue
 from caresignal.monitor.scan import (
     Backend,
@@ -269,17 +270,15 @@ def _design_rates(catalogue: Catalogue, present: tuple[str, ...]) -> dict[str, f
             ind.false_alarms.red_years
             for ind in catalogue
             for spec in ind.methods
-            if spec.method.endswith("cusum") and _cusum_family(spec) == method
+            if spec.method.endswith("cusum") and _family(spec) == method
         }
         if len(years) == 1:
             rates[method] = 1.0 / years.pop()
     return rates
 
 
-def _cusum_family(spec: MethodSpec) -> str:
-    if spec.method == "poisson_cusum":
-        return "poisson_cusum"
-    return "risk_adjusted_cusum" if spec.get("expected") == "risk_model" else "moss_cusum"
+def _family(spec: MethodSpec) -> str:
+    return method_family(spec.method, spec.get("expected"))
 
 
 def _indicator(
@@ -300,7 +299,7 @@ def _indicator(
         tasks: list[CusumTask]
         if spec.method == "bernoulli_cusum" and cases is not None:
             tasks = case_cusum_tasks(indicator, spec, cases, end)
-            name = _cusum_family(spec)
+            name = _family(spec)
         elif spec.method in ("bernoulli_cusum", "vlad"):
             continue
         else:
@@ -322,7 +321,7 @@ def _indicator(
                     fired += found
                     years.append((chart.unit, indicator.id, "spc", charted_years))
                 continue
-        designs.prepare(tasks)
+        tasks = designs.ready(tasks)
         run = functools.partial(cusum_signals, cache=designs.cache, start=start, end=end)
         for task, (found, charted_years) in zip(tasks, backend.each(run, tasks), strict=True):
             fired += found
@@ -372,5 +371,5 @@ def _annual_funnels(
 
 def _published(year: int) -> dt.date:
     """The day a calendar year's funnel is published: 18 months after the year ends."""
-    index = (year + 1) * 12 + FUNNEL_DELAY_MONTHS
-    return dt.date(index // 12, index % 12 + 1, 1) - dt.timedelta(days=1)
+    index = year * 12 + 11 + FUNNEL_DELAY_MONTHS  # December of the year, then the delay
+    return month_end(dt.date(index // 12, index % 12 + 1, 1))

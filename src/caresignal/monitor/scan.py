@@ -55,6 +55,7 @@ from caresignal.monitor._scan_units import (
     CusumTask,
     Outcome,
     SpcTask,
+    month_end,
     run_cusum,
     run_spc,
     spc_options,
@@ -232,13 +233,13 @@ def _indicator(
             continue  # a display of the CUSUM's evidence: it has no threshold of its own
         if spec.method == "bernoulli_cusum" and cases is not None:
             tasks: list[CusumTask] = case_cusum_tasks(indicator, spec, cases, as_of)
-            designs.prepare(tasks)
+            tasks = designs.ready(tasks)
             outcomes += backend.each(run, tasks)
             continue
         points = monthly(cases or series, indicator, as_of) if points is None else points
         if spec.method == "poisson_cusum":
             counted = period_cusum_tasks(indicator, spec, points, as_of)
-            designs.prepare(counted)
+            counted = designs.ready(counted)
             outcomes += backend.each(run, counted)
             skipped += _no_expected(indicator, spec.method, points, counted)
         elif spec.method == "funnel":
@@ -298,8 +299,7 @@ def last_day(snapshot: Snapshot, catalogue: Catalogue) -> dt.date | None:
         elif period == "week":
             days.append(latest + dt.timedelta(days=6))
         else:
-            following = dt.date(latest.year + latest.month // 12, latest.month % 12 + 1, 1)
-            days.append(following - dt.timedelta(days=1))
+            days.append(month_end(latest))
     return max(days) if days else None
 
 
