@@ -7,11 +7,9 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
 
 from caresignal._cli_common import (
     DataDirOption,
@@ -23,6 +21,9 @@ from caresignal._cli_common import (
 )
 from caresignal.clock import SystemClock
 from caresignal.errors import CaresignalError
+
+if TYPE_CHECKING:  # the database libraries load when a command opens the store, not at start-up
+    from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["audit_app", "store_app", "user_app"]
 
@@ -42,6 +43,8 @@ EXIT_CHAIN_BROKEN = 1
 @contextmanager
 def _store(data_dir: Path | None) -> Iterator[sessionmaker[Session]]:
     """The store's sessions, its schema migrated; database errors become one line and a hint."""
+    from sqlalchemy.exc import DBAPIError
+
     from caresignal.store import database_url, make_engine, session_factory, upgrade
 
     engine = make_engine(database_url(_settings(data_dir)))
