@@ -13,17 +13,30 @@ would give.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from caresignal.data.dataset import replace_file
 from caresignal.monitor._scan_units import CusumTask, design_input
 from caresignal.monitor.thresholds import ThresholdCache
 from caresignal.stats.design import CaseMix, Solved, thresholds
 
-__all__ = ["MIN_PARALLEL", "DesignPool"]
+__all__ = [
+    "MIN_PARALLEL",
+    "THRESHOLD_CACHE",
+    "DesignPool",
+    "designing",
+    "read_threshold_cache",
+    "write_threshold_cache",
+]
+
+#: The threshold designs kept between scans, relative to the data directory.
+THRESHOLD_CACHE = Path("cache") / "thresholds.json"
 
 #: Fewest missing designs worth starting worker processes for.
 MIN_PARALLEL = 64
@@ -98,3 +111,32 @@ class DesignPool:
         for key, solved in zip(missing, self._pool.map(_solve, jobs, chunksize=chunk), strict=True):
             self.cache.put(key, solved)
         return len(jobs)
+
+
+def read_threshold_cache(directory: Path) -> ThresholdCache:
+    """The designs kept in ``directory``; an empty cache if there is none or it cannot be read."""
+    path = directory / THRESHOLD_CACHE
+    try:
+        return ThresholdCache.from_json(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return ThresholdCache()
+
+
+def write_threshold_cache(directory: Path, cache: ThresholdCache) -> None:
+    """Keep ``cache`` in ``directory`` for later scans (written atomically)."""
+    path = directory / THRESHOLD_CACHE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    replace_file(path, cache.to_json().encode("utf-8"))
+
+
+@contextmanager
+def designing(directory: Path, cache: ThresholdCache | None, workers: int) -> Iterator[DesignPool]:
+    """A :class:`DesignPool` over ``cache``, or over the designs kept in ``directory`` when none
+    is given; those, with any new ones, are written back when the work ends without an error."""
+    keep = cache is None
+    designs = read_threshold_cache(directory) if cache is None else cache
+    known = len(designs)
+    with DesignPool(designs, workers) as pool:
+        yield pool
+    if keep and len(designs) > known:
+        write_threshold_cache(directory, designs)

@@ -46,7 +46,7 @@ from caresignal.monitor._replay_truth import (
     method_family,
     touched,
 )
-from caresignal.monitor._scan_designs import DesignPool
+from caresignal.monitor._scan_designs import DesignPool, designing
 from caresignal.monitor._scan_funnel import funnel_findings
 from caresignal.monitor._scan_tasks import (
     CaseArrays,
@@ -61,9 +61,7 @@ from caresignal.monitor.scan import (
     Backend,
     LocalBackend,
     last_day,
-    read_threshold_cache,
     series_of,
-    write_threshold_cache,
 )
 from caresignal.monitor.series import CaseSeries, Series
 from caresignal.monitor.thresholds import ThresholdCache
@@ -189,9 +187,6 @@ def replay(
     """
     snapshot = dataset.snapshot() if isinstance(dataset, Dataset) else dataset
     backend = LocalBackend() if backend is None else backend
-    keep = cache is None
-    cache = read_threshold_cache(snapshot.directory) if cache is None else cache
-    known = len(cache)
     last = last_day(snapshot, catalogue)
     end = end if end is not None else (last or dt.date.today())
     built, _failed = series_of(backend, snapshot, catalogue, as_of=end, clock=clock)
@@ -199,7 +194,7 @@ def replay(
     start = start if start is not None else (first or end)
     signals: list[Fired] = []
     years: list[tuple[str, str, str, float]] = []  # (unit, indicator, method, chart-years)
-    with DesignPool(cache, workers) as designs:
+    with designing(snapshot.directory, cache, workers) as designs:
         for indicator in catalogue:
             if indicator.id not in built:
                 continue  # its risk model cannot be fitted: a scan lists it under skipped
@@ -207,8 +202,6 @@ def replay(
             fired, charted = _indicator(indicator, series, start, end, backend, designs)
             signals += fired
             years += charted
-    if keep and len(cache) > known:
-        write_threshold_cache(snapshot.directory, cache)
     signals = sorted(
         (s for s in signals if start <= s.fired <= end),
         key=lambda s: (s.fired, s.unit, s.indicator, s.method, s.level),

@@ -34,7 +34,13 @@ import polars as pl
 from caresignal.clock import Clock
 from caresignal.data.dataset import Dataset, Snapshot, replace_file
 from caresignal.monitor._catalogue_types import CASE_TABLES, Indicator
-from caresignal.monitor._scan_designs import DesignPool
+from caresignal.monitor._scan_designs import (
+    THRESHOLD_CACHE,
+    DesignPool,
+    designing,
+    read_threshold_cache,
+    write_threshold_cache,
+)
 from caresignal.monitor._scan_funnel import funnel_findings
 from caresignal.monitor._scan_tasks import (
     CaseArrays,
@@ -87,8 +93,6 @@ __all__ = [
 
 #: The findings file in the data directory.
 FINDINGS = "findings.parquet"
-#: The threshold designs kept between scans, relative to the data directory.
-THRESHOLD_CACHE = Path("cache") / "thresholds.json"
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -168,14 +172,11 @@ def scan(
     """
     snapshot = dataset.snapshot() if isinstance(dataset, Dataset) else dataset
     backend = LocalBackend() if backend is None else backend
-    keep = cache is None
-    cache = read_threshold_cache(snapshot.directory) if cache is None else cache
-    known = len(cache)
     built, failed = series_of(backend, snapshot, catalogue, as_of=as_of, clock=clock)
     findings: list[Finding] = []
     skipped = [Skipped("*", ident, "risk_model", reason) for ident, reason in failed.items()]
     summaries = []
-    with DesignPool(cache, workers) as designs:
+    with designing(snapshot.directory, cache, workers) as designs:
         for done, indicator in enumerate(catalogue, start=1):
             if indicator.id in failed:
                 summaries.append(
@@ -192,8 +193,6 @@ def scan(
             summaries.append(_summary(indicator, built[indicator.id], found, made))
             if on_progress is not None:
                 on_progress(done, len(catalogue.ids), indicator.id)
-    if keep and len(cache) > known:
-        write_threshold_cache(snapshot.directory, cache)
     findings.sort(key=lambda f: (f.severity, f.first_crossed, f.unit, f.indicator, f.method))
     return ScanResult(as_of, tuple(findings), tuple(summaries), tuple(skipped))
 
@@ -301,22 +300,6 @@ def last_day(snapshot: Snapshot, catalogue: Catalogue) -> dt.date | None:
         else:
             days.append(month_end(latest))
     return max(days) if days else None
-
-
-def read_threshold_cache(directory: Path) -> ThresholdCache:
-    """The designs kept in ``directory``; an empty cache if there is none or it cannot be read."""
-    path = directory / THRESHOLD_CACHE
-    try:
-        return ThresholdCache.from_json(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return ThresholdCache()
-
-
-def write_threshold_cache(directory: Path, cache: ThresholdCache) -> None:
-    """Keep ``cache`` in ``directory`` for later scans (written atomically)."""
-    path = directory / THRESHOLD_CACHE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(path, cache.to_json().encode("utf-8"))
 
 
 #: The type of each column of ``findings.parquet``.
