@@ -7,14 +7,18 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from caresignal.errors import CaresignalError
 from caresignal.settings import Settings
+
+if TYPE_CHECKING:
+    from caresignal.workflow.rules import Rules
 
 EXIT_BAD_INPUT = 2
 
@@ -71,3 +75,19 @@ def _require_data(directory: Path) -> None:
             f"{directory} holds no imported data",
             "import files with `caresignal import`, or run `caresignal demo` first",
         )
+
+
+def _day(option: str, text: str) -> date:
+    """``text`` as a day, or one clear error naming ``option`` (exit 2)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option} {text!r} is not a date", "write it as YYYY-MM-DD, e.g. 2025-12-31")
+
+
+def _rules(data_dir: Path | None) -> Rules:
+    """The accountability rules the settings name (``CARESIGNAL_WORKFLOW_RULES``) or the shipped
+    ones."""
+    from caresignal.workflow.rules import load_rules
+
+    return load_rules(_settings(data_dir).workflow_rules)

@@ -30,6 +30,7 @@ from caresignal._cli_common import (
     _stdout,
     _translate_errors,
 )
+from caresignal.cli_escalation import board_app, escalate, outbox_app
 from caresignal.cli_signals import merge_line, merge_scan, signals_app
 from caresignal.cli_store import audit_app, store_app, user_app
 from caresignal.data import public
@@ -56,6 +57,9 @@ app.add_typer(store_app, name="store")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(signals_app, name="signals")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(board_app, name="board")
+app.command("escalate")(escalate)
 
 
 @contextmanager

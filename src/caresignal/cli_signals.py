@@ -1,4 +1,4 @@
-"""The signal episode commands: ``caresignal signals list|show|ack|transition|close``
+"""The signal episode commands: ``caresignal signals list|show|ack|transition|close|comment``
 (docs/cli.md, docs/accountability.md), and the merge that ``caresignal scan`` runs. Thin: each
 calls one use case of :mod:`caresignal.workflow.service`."""
 
@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from caresignal._cli_common import DataDirOption, _print_json, _stdout, _translate_errors
+from caresignal._cli_common import (
+    DataDirOption,
+    _print_json,
+    _rules,
+    _stdout,
+    _translate_errors,
+)
 from caresignal.cli_store import ByOption, JsonOption, _store
 from caresignal.clock import SystemClock
 
@@ -42,7 +48,13 @@ def merge_scan(data_dir: Path | None, result: ScanResult, by: str | None) -> Mer
     from caresignal.workflow.service import merge_findings
 
     with _store(data_dir) as sessions:
-        return merge_findings(sessions, result, actor=by or getpass.getuser(), clock=SystemClock())
+        return merge_findings(
+            sessions,
+            result,
+            actor=by or getpass.getuser(),
+            clock=SystemClock(),
+            rules=_rules(data_dir),
+        )
 
 
 def merge_line(merged: MergeResult) -> str:
@@ -155,6 +167,7 @@ def signals_ack(
             clock=SystemClock(),
             reason=reason,
             expected_version=if_version,
+            rules=_rules(data_dir),
         )
     _done(episode, as_json)
 
@@ -185,6 +198,7 @@ def signals_transition(
             clock=SystemClock(),
             reason=reason,
             expected_version=if_version,
+            rules=_rules(data_dir),
         )
     _done(episode, as_json)
 
@@ -217,6 +231,28 @@ def signals_close(
             expected_version=if_version,
         )
     _done(episode, as_json)
+
+
+@signals_app.command("comment")
+@_translate_errors
+def signals_comment(
+    episode_id: IdArgument,
+    text: Annotated[str, typer.Option("--text", help="The comment.")],
+    data_dir: DataDirOption = None,
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a comment to an episode's history (anyone with a role in its unit or above)."""
+    from caresignal.workflow.service import comment
+
+    with _store(data_dir) as sessions:
+        event = comment(
+            sessions, episode_id, text, actor=by or getpass.getuser(), clock=SystemClock()
+        )
+    if as_json:
+        _print_json(event.to_dict())
+    else:
+        _stdout().print(f"Comment added to episode #{episode_id}.")
 
 
 def _done(episode: Episode, as_json: bool) -> None:

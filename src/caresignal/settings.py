@@ -8,8 +8,9 @@ with its help text, and documented in ``docs/settings.md`` (a test keeps the two
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_DATA_DIR", "Settings"]
@@ -43,4 +44,37 @@ class Settings(BaseSettings):
             "caresignal.db in the data directory; postgresql://user@host/name (or "
             "postgresql+psycopg://...) uses PostgreSQL through psycopg 3."
         ),
+    )
+    workflow_rules: Path | None = Field(
+        default=None,
+        description=(
+            "A TOML file of accountability rules (the escalation ladder and the deadlines of "
+            "signal episodes) that replaces the shipped rules.toml as a whole."
+        ),
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description=(
+            "The mail server that delivers notifications. Unset: messages wait in the outbox "
+            "(`caresignal outbox list`) until it is set."
+        ),
+    )
+    smtp_port: int = Field(default=587, description="The mail server's port.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description=(
+            "How the connection to the mail server is protected: starttls (upgrade a plain "
+            "connection, usually port 587), tls (TLS from the start, usually port 465) or none "
+            "(only for a relay on the same machine or in tests)."
+        ),
+    )
+    smtp_username: str | None = Field(
+        default=None, description="The user name to sign in to the mail server with, if any."
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="The password for smtp_username; there is no default."
+    )
+    smtp_sender: str | None = Field(
+        default=None,
+        description="The From address of notifications, e.g. caresignal@trust.nhs.uk.",
     )

@@ -14,6 +14,11 @@ from caresignal.store.migrate import HEAD, current_revision, downgrade, upgrade
 from caresignal.store.tables import Base
 
 TABLES = {
+    "notifications",
+    "recommendations",
+    "actions",
+    "board_meetings",
+    "board_items",
     "organisations",
     "users",
     "role_grants",
@@ -50,7 +55,18 @@ def test_downgrade_to_0001_drops_only_the_episode_tables(engine: Engine) -> None
         "audit_entries",
     }
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == HEAD
+
+
+def test_downgrade_to_0002_keeps_the_episodes(engine: Engine) -> None:
+    downgrade(engine, "0002")
+    tables = set(inspect(engine).get_table_names())
+    assert {"signal_episodes", "signal_findings", "signal_events"} <= tables
+    assert not {"notifications", "recommendations", "actions", "board_meetings"} & tables
+    columns = {column["name"] for column in inspect(engine).get_columns("signal_episodes")}
+    assert not {"rung", "escalated_on"} & columns
+    upgrade(engine)
+    assert current_revision(engine) == HEAD
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:

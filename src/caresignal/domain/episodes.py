@@ -33,7 +33,9 @@ class Episode:
 
     ``level`` is the most severe finding level seen; ``opened_on`` the day caresignal opened (or
     last reopened) it, from which deadlines count; ``times_closed`` how many times it has been
-    closed; ``version`` goes up with every change (a stale change is refused).
+    closed; ``rung`` the lowest rung of the escalation ladder that owns it (0 until escalated;
+    a red signal starts at the executive's rung) and ``escalated_on`` the day it last climbed;
+    ``version`` goes up with every change (a stale change is refused).
     """
 
     id: int
@@ -49,6 +51,8 @@ class Episode:
     times_closed: int
     owner_role: Role | None
     deadline: date | None
+    rung: int
+    escalated_on: date | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -69,6 +73,8 @@ class Episode:
             "times_closed": self.times_closed,
             "owner_role": None if self.owner_role is None else self.owner_role.value,
             "deadline": None if self.deadline is None else self.deadline.isoformat(),
+            "rung": self.rung,
+            "escalated_on": None if self.escalated_on is None else self.escalated_on.isoformat(),
             "version": self.version,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),

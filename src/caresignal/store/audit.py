@@ -32,7 +32,16 @@ from caresignal.clock import Clock
 from caresignal.domain import AuditEntry
 from caresignal.store.tables import AuditRow
 
-__all__ = ["GENESIS", "ChainBreak", "append", "canonical_json", "entries", "head", "verify"]
+__all__ = [
+    "GENESIS",
+    "ChainBreak",
+    "append",
+    "canonical_json",
+    "entries",
+    "head",
+    "lock",
+    "verify",
+]
 
 #: The previous hash of the first entry.
 GENESIS = "0" * 64
@@ -85,8 +94,12 @@ def _canonical(row: AuditRow) -> str:
     )
 
 
-def _lock(session: Session) -> None:
-    """Serialise appends until the transaction ends (SQLite's write lock is already held)."""
+def lock(session: Session) -> None:
+    """Serialise appends until the transaction ends (SQLite's write lock is already held).
+
+    A use case that must not run beside another of its kind (merging a scan's findings,
+    escalating) takes it first, before it reads what it will change.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
 
@@ -104,7 +117,7 @@ def append(
     reason: str,
 ) -> AuditEntry:
     """Add one entry at the end of the chain, in the caller's transaction (never commits)."""
-    _lock(session)
+    lock(session)
     last = session.execute(
         select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
     ).first()

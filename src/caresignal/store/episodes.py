@@ -7,7 +7,7 @@ Every function works inside the session of a transaction a use case opened
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ __all__ = [
     "find_problem",
     "findings_of",
     "has_finding",
+    "overdue",
     "save_episode",
 ]
 
@@ -52,6 +53,8 @@ def _to_episode(row: EpisodeRow) -> Episode:
         times_closed=row.times_closed,
         owner_role=None if row.owner_role is None else Role(row.owner_role),
         deadline=row.deadline,
+        rung=row.rung,
+        escalated_on=row.escalated_on,
         version=row.version,
         created_at=datetime.fromisoformat(row.created_at),
         updated_at=datetime.fromisoformat(row.updated_at),
@@ -71,6 +74,8 @@ def _fill(row: EpisodeRow, episode: Episode) -> None:
     row.times_closed = episode.times_closed
     row.owner_role = None if episode.owner_role is None else episode.owner_role.value
     row.deadline = episode.deadline
+    row.rung = episode.rung
+    row.escalated_on = episode.escalated_on
     row.created_at = episode.created_at.isoformat()
     row.updated_at = episode.updated_at.isoformat()
 
@@ -98,6 +103,20 @@ def episodes(session: Session, state: EpisodeState | None = None) -> list[Episod
     query = select(EpisodeRow).order_by(EpisodeRow.id)
     if state is not None:
         query = query.where(EpisodeRow.state == state.value)
+    return [_to_episode(row) for row in session.scalars(query)]
+
+
+def overdue(session: Session, as_of: date) -> list[Episode]:
+    """The episodes not closed whose deadline is before ``as_of``, by id."""
+    query = (
+        select(EpisodeRow)
+        .where(
+            EpisodeRow.state != EpisodeState.CLOSED.value,
+            EpisodeRow.deadline.is_not(None),
+            EpisodeRow.deadline < as_of,
+        )
+        .order_by(EpisodeRow.id)
+    )
     return [_to_episode(row) for row in session.scalars(query)]
 
 

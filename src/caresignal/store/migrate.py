@@ -18,7 +18,7 @@ __all__ = ["HEAD", "current_revision", "downgrade", "upgrade"]
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: The newest migration.
-HEAD = "0002"
+HEAD = "0003"
 
 
 def _config(engine: Engine) -> Config:

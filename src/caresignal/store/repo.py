@@ -20,6 +20,7 @@ __all__ = [
     "find_organisation",
     "find_user",
     "grants_of",
+    "grants_with_users",
     "organisations",
     "put_organisation",
     "regions",
@@ -136,3 +137,14 @@ def grants_of(session: Session, user: User) -> list[RoleGrant]:
         select(GrantRow).where(GrantRow.user_id == user.id).order_by(GrantRow.id)
     )
     return [_to_grant(row, user.name) for row in rows]
+
+
+def grants_with_users(session: Session, role: Role) -> list[tuple[User, RoleGrant]]:
+    """Every grant of ``role`` with the user holding it, in the order they were granted."""
+    rows = session.execute(
+        select(UserRow, GrantRow)
+        .join(GrantRow, GrantRow.user_id == UserRow.id)
+        .where(GrantRow.role == role.value)
+        .order_by(GrantRow.id)
+    )
+    return [(_to_user(user), _to_grant(grant, user.name)) for user, grant in rows.tuples()]

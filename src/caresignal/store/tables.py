@@ -9,17 +9,31 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "ActionRow",
     "AuditRow",
     "Base",
+    "BoardItemRow",
+    "BoardMeetingRow",
     "EpisodeEventRow",
     "EpisodeFindingRow",
     "EpisodeRow",
     "GrantRow",
+    "NotificationRow",
     "OrganisationRow",
+    "RecommendationRow",
     "UserRow",
 ]
 
@@ -119,6 +133,9 @@ class EpisodeRow(Base):
     times_closed: Mapped[int] = mapped_column(Integer)
     owner_role: Mapped[str | None] = mapped_column(String(64))
     deadline: Mapped[date | None] = mapped_column(Date)
+    #: The lowest rung of the escalation ladder that owns the episode (0 until escalated).
+    rung: Mapped[int] = mapped_column(Integer, server_default="0")
+    escalated_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[str] = mapped_column(String(40))
     updated_at: Mapped[str] = mapped_column(String(40))
@@ -172,3 +189,116 @@ class EpisodeEventRow(Base):
     to_state: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     evidence: Mapped[str] = mapped_column(Text)
+
+
+class NotificationRow(Base):
+    """A message in the outbox: written in the transaction of the change it tells of, delivered
+    afterwards. ``status`` is ``pending``, ``sent``, ``failed`` (no more retries) or
+    ``undeliverable`` (nobody holds the role, or the user has no address)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(400))
+    body: Mapped[str] = mapped_column(Text)
+    entity: Mapped[str] = mapped_column(String(100))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[str | None] = mapped_column(String(40))
+    sent_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class RecommendationRow(Base):
+    """A recommendation from a signal review, an inspection, a coroner, an investigation, an
+    internal review or a complaint; ``reference`` is unique within its organisation."""
+
+    __tablename__ = "recommendations"
+    __table_args__ = (
+        UniqueConstraint("organisation_code", "reference", name="uq_recommendations_reference"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"))
+    reference: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(400))
+    detail: Mapped[str] = mapped_column(Text)
+    received_on: Mapped[date] = mapped_column(Date)
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("signal_episodes.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    closing_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
+
+
+class ActionRow(Base):
+    """One action of a recommendation: an owner, a due date and a status; ``evidence`` is a JSON
+    list; ``deadline`` is the due date until the action is escalated, then the rung's clock."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(400))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    evidence: Mapped[str] = mapped_column(Text)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    done_by: Mapped[str | None] = mapped_column(String(200))
+    verified_on: Mapped[date | None] = mapped_column(Date)
+    verified_by: Mapped[str | None] = mapped_column(String(200))
+    rung: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[date] = mapped_column(Date)
+    escalated_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
+
+
+class BoardMeetingRow(Base):
+    """A meeting of a trust's board."""
+
+    __tablename__ = "board_meetings"
+    __table_args__ = (
+        UniqueConstraint("trust_code", "held_on", "title", name="uq_board_meetings_meeting"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    trust_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"))
+    held_on: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[str] = mapped_column(String(40))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class BoardItemRow(Base):
+    """Something presented at a board meeting (a signal episode, an action, a recommendation),
+    what it looked like then (``summary``) and what the board decided."""
+
+    __tablename__ = "board_items"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "entity", "entity_id", name="uq_board_items_item"),
+        Index("ix_board_items_entity", "entity", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("board_meetings.id"))
+    entity: Mapped[str] = mapped_column(String(100))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(Text)
+    presented_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40))

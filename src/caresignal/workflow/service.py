@@ -8,7 +8,7 @@ stays in ``findings.parquet`` and the scan report.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,12 +23,13 @@ from caresignal.monitor.scan import (
     ScanResult,
     severity,  # the scan's own ranking of levels
 )
-from caresignal.store import audit, repo
+from caresignal.store import audit
 from caresignal.store import episodes as episode_repo
 from caresignal.store.service import UnknownError
 from caresignal.store.session import transaction
-from caresignal.workflow import signals
-from caresignal.workflow.signals import DEADLINES
+from caresignal.workflow import access, outbox, signals
+from caresignal.workflow.access import NotAllowedError
+from caresignal.workflow.rules import DEFAULT_RULES, Rules
 
 __all__ = [
     "EpisodeDetail",
@@ -36,6 +37,7 @@ __all__ = [
     "NotAllowedError",
     "acknowledge",
     "close",
+    "comment",
     "get_episode",
     "list_episodes",
     "merge_findings",
@@ -44,10 +46,6 @@ __all__ = [
 
 S = EpisodeState
 Key = tuple[str, str, str]
-
-
-class NotAllowedError(CaresignalError, PermissionError):
-    """The user does not hold a role that may do this to this episode."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +91,7 @@ def merge_findings(
     *,
     actor: str,
     clock: Clock,
-    deadlines: Mapping[EpisodeState, int] = DEADLINES,
+    rules: Rules = DEFAULT_RULES,
 ) -> MergeResult:
     """Merge a scan's concern findings into episodes; merging the same findings again changes
     nothing.
@@ -109,10 +107,11 @@ def merge_findings(
             groups[key].append(_linked(finding, result))
     done: dict[str, list[int]] = {"opened": [], "extended": [], "reopened": []}
     with transaction(sessions) as session:
+        audit.lock(session)  # one merge at a time: two scans merging at once would both open
         for key in sorted(groups):
             new = [f for f in groups[key] if not episode_repo.has_finding(session, f)]
             if new:
-                outcome, episode_id = _merge_one(session, key, new, actor, clock, deadlines)
+                outcome, episode_id = _merge_one(session, key, new, actor, clock, rules)
                 done[outcome].append(episode_id)
     improvements = sum(finding.direction != "concern" for finding in result.findings)
     return MergeResult(
@@ -141,9 +140,13 @@ def _merge_one(
     new: list[EpisodeFinding],
     actor: str,
     clock: Clock,
-    deadlines: Mapping[EpisodeState, int],
+    rules: Rules,
 ) -> tuple[str, int]:
-    """Open, extend or reopen the episode of ``key`` with ``new`` findings; the outcome and id."""
+    """Open, extend or reopen the episode of ``key`` with ``new`` findings; the outcome and id.
+
+    Opening or reopening tells the owning rung; so does a finding that raises the episode to red
+    (it then belongs to the executive's rung). Extending keeps the episode's deadline.
+    """
     before = episode_repo.find_problem(session, *key)
     now, today = clock.now(), clock.today()
     level = min((f.level for f in new), key=lambda lvl: severity(lvl, key[2]))
@@ -152,10 +155,10 @@ def _merge_one(
         outcome, opened = "opened", Episode(
             id=0, unit=key[0], indicator=key[1], direction=key[2], state=S.OPEN, level=level,
             first_finding=first, last_finding=last, opened_on=today, closed_on=None,
-            times_closed=0, owner_role=None, deadline=None, version=0,
-            created_at=now, updated_at=now,
+            times_closed=0, owner_role=None, deadline=None, rung=_start_rung(level, rules),
+            escalated_on=None, version=0, created_at=now, updated_at=now,
         )  # fmt: skip
-        episode = episode_repo.add_episode(session, _due(opened, deadlines))
+        episode = episode_repo.add_episode(session, _due(opened, rules))
     else:
         reopen = _new_since_closing(before, new)
         outcome = "reopened" if reopen else "extended"
@@ -167,13 +170,81 @@ def _merge_one(
             updated_at=now,
         )
         if reopen:
-            changed = replace(changed, state=S.OPEN, opened_on=today, closed_on=None)
-        episode = episode_repo.save_episode(session, _due(changed, deadlines))
+            changed = replace(
+                changed,
+                state=S.OPEN,
+                opened_on=today,
+                closed_on=None,
+                rung=_start_rung(changed.level, rules),
+                escalated_on=None,
+            )
+            changed = _due(changed, rules)
+        elif changed.level != before.level:
+            changed = _raised(changed, rules)
+        episode = episode_repo.save_episode(session, changed)
     for finding in new:
         episode_repo.add_finding(session, episode.id, finding)
     reason = f"{len(new)} new finding(s) from the scan as of {new[0].seen_as_of.isoformat()}"
     _record(session, clock, actor, f"signal.{outcome[:-2]}", before, episode, reason, ())
+    if before is None or outcome == "reopened" or episode.owner_role != before.owner_role:
+        worst = min(new, key=lambda f: severity(f.level, f.direction))
+        _tell_owner(session, clock, rules, episode, outcome, worst.explanation)
     return outcome, episode.id
+
+
+def _raised(episode: Episode, rules: Rules) -> Episode:
+    """``episode`` after a finding raised its level: on the rung that level starts on if that is
+    higher, and due by the earlier of its deadline and the new level's."""
+    rung = max(episode.rung, _start_rung(episode.level, rules))
+    due = _due(replace(episode, rung=rung), rules)
+    deadlines = [day for day in (episode.deadline, due.deadline) if day is not None]
+    return replace(due, deadline=min(deadlines, default=None))
+
+
+def _start_rung(level: str, rules: Rules) -> int:
+    """The rung an episode at ``level`` starts on: the executive's for red, else the lowest."""
+    return rules.red_rung if level == "red" else 0
+
+
+def _tell_owner(
+    session: Session, clock: Clock, rules: Rules, episode: Episode, what: str, detail: str
+) -> None:
+    """Tell everyone the episode's rung names that it is theirs now, in the caller's
+    transaction."""
+    rung = rules.ladder[signals.owner_rung(episode.state, episode.rung, rules)]
+    due = "" if episode.deadline is None else f"; due {episode.deadline.isoformat()}"
+    outbox.tell(
+        session,
+        clock=clock,
+        roles=rung.notify,
+        organisation=episode.unit,
+        subject=(
+            f"caresignal: signal #{episode.id} {episode.unit} {episode.indicator} "
+            f"{what} ({episode.level}{due})"
+        ),
+        body=episode_message(episode, what, detail),
+        entity="signal_episode",
+        entity_id=str(episode.id),
+    )
+
+
+def episode_message(episode: Episode, what: str, detail: str) -> str:
+    """The plain-text body of a message about ``episode``."""
+    owner = "nobody" if episode.owner_role is None else episode.owner_role.value
+    due = "none" if episode.deadline is None else episode.deadline.isoformat()
+    return "\n".join(
+        [
+            f"Signal episode #{episode.id} ({episode.unit}, {episode.indicator}) {what}.",
+            "",
+            detail,
+            "",
+            f"State: {episode.state.value}. Level: {episode.level}.",
+            f"Owner: {owner}. Next deadline: {due}.",
+            f"Closed {episode.times_closed} time(s) before.",
+            "",
+            f"See it with `caresignal signals show {episode.id}`.",
+        ]
+    )
 
 
 def _new_since_closing(episode: Episode, new: list[EpisodeFinding]) -> bool:
@@ -182,11 +253,12 @@ def _new_since_closing(episode: Episode, new: list[EpisodeFinding]) -> bool:
     return closed is not None and any(finding.first_crossed > closed for finding in new)
 
 
-def _due(episode: Episode, deadlines: Mapping[EpisodeState, int]) -> Episode:
-    """``episode`` with the owner role and deadline of its state and level."""
+def _due(episode: Episode, rules: Rules) -> Episode:
+    """``episode`` with the owner role of its state and rung and the deadline of its state."""
+    deadlines = rules.deadlines(episode.indicator, episode.level)
     return replace(
         episode,
-        owner_role=signals.owner(episode.state, episode.level),
+        owner_role=signals.owner(episode.state, episode.rung, rules),
         deadline=signals.deadline(episode.state, episode.opened_on, deadlines),
     )
 
@@ -236,7 +308,7 @@ def acknowledge(
     clock: Clock,
     reason: str = "acknowledged",
     expected_version: int | None = None,
-    deadlines: Mapping[EpisodeState, int] = DEADLINES,
+    rules: Rules = DEFAULT_RULES,
 ) -> Episode:
     """Record that ``actor`` has seen the episode and owns the next step (open → acknowledged)."""
     return transition(
@@ -247,7 +319,7 @@ def acknowledge(
         clock=clock,
         reason=reason,
         expected_version=expected_version,
-        deadlines=deadlines,
+        rules=rules,
     )
 
 
@@ -260,7 +332,7 @@ def transition(
     clock: Clock,
     reason: str,
     expected_version: int | None = None,
-    deadlines: Mapping[EpisodeState, int] = DEADLINES,
+    rules: Rules = DEFAULT_RULES,
 ) -> Episode:
     """Move the episode to ``target`` if the rules allow it and ``actor`` holds an acting role
     in its unit or above; refused if ``expected_version`` is given and no longer current."""
@@ -268,7 +340,7 @@ def transition(
         before = _current(session, episode_id, expected_version)
         signals.check_transition(before.state, target)
         _authorise(session, actor, before, signals.ACTING_ROLES, "move it on")
-        after = _due(replace(before, state=target, updated_at=clock.now()), deadlines)
+        after = _due(replace(before, state=target, updated_at=clock.now()), rules)
         after = episode_repo.save_episode(session, after)
         action = "signal.acknowledge" if target is S.ACKNOWLEDGED else "signal.transition"
         _record(session, clock, actor, action, before, after, reason, ())
@@ -307,6 +379,48 @@ def close(
     return after
 
 
+def comment(
+    sessions: sessionmaker[Session],
+    episode_id: int,
+    text: str,
+    *,
+    actor: str,
+    clock: Clock,
+) -> EpisodeEvent:
+    """Add a comment to the episode's history (any role that can see the episode's unit may;
+    the episode itself does not change)."""
+    text = text.strip()
+    if not text:
+        raise CaresignalError("a comment needs some text", hint="say it with --text")
+    with transaction(sessions) as session:
+        episode = _current(session, episode_id, None)
+        access.authorise(
+            session, actor, frozenset(Role), episode.unit, "comment on it", f"episode {episode.id}"
+        )
+        event = EpisodeEvent(
+            at=clock.now(),
+            actor=actor,
+            action="comment",
+            from_state=episode.state,
+            to_state=episode.state,
+            reason=text,
+            evidence=(),
+        )
+        episode_repo.add_event(session, episode.id, event)
+        audit.append(
+            session,
+            clock=clock,
+            actor=actor,
+            action="signal.comment",
+            entity="signal_episode",
+            entity_id=str(episode.id),
+            before=None,
+            after={"episode": episode.id, "state": episode.state.value, "comment": text},
+            reason=text,
+        )
+    return event
+
+
 def _current(session: Session, episode_id: int, expected_version: int | None) -> Episode:
     episode = episode_repo.find_episode(session, episode_id)
     if episode is None:
@@ -326,30 +440,7 @@ def _authorise(
     session: Session, actor: str, episode: Episode, roles: frozenset[Role], doing: str
 ) -> None:
     """Refuse unless ``actor`` is a user holding one of ``roles`` in the unit or above it."""
-    user = repo.find_user(session, actor)
-    if user is None:
-        raise UnknownError(
-            f"there is no user called {actor!r}", hint="add them with `caresignal user add`"
-        )
-    scope = _unit_and_above(session, episode.unit)
-    if any(g.role in roles and g.organisation_code in scope for g in repo.grants_of(session, user)):
-        return
-    needed = ", ".join(sorted(role.value for role in roles))
-    raise NotAllowedError(
-        f"{actor} may not {doing}: episode {episode.id} needs one of the roles {needed} "
-        f"in {episode.unit} or above",
-        hint=f"an administrator can grant one: `caresignal user grant {actor} ROLE {episode.unit}`",
-    )
-
-
-def _unit_and_above(session: Session, unit: str) -> set[str]:
-    scope: set[str] = set()
-    code: str | None = unit
-    while code is not None and code not in scope:
-        scope.add(code)
-        organisation = repo.find_organisation(session, code)
-        code = None if organisation is None else organisation.parent_code
-    return scope
+    access.authorise(session, actor, roles, episode.unit, doing, f"episode {episode.id}")
 
 
 def list_episodes(

@@ -15,11 +15,11 @@ from caresignal.domain import Role
 from caresignal.domain.episodes import EpisodeState
 from caresignal.errors import CaresignalError
 from caresignal.workflow.calendar import add_working_days
+from caresignal.workflow.rules import Rules
 
 __all__ = [
     "ACTING_ROLES",
     "CLOSING_ROLES",
-    "DEADLINES",
     "OWNERS",
     "RED_CLOSING_ROLES",
     "TRANSITIONS",
@@ -28,6 +28,7 @@ __all__ = [
     "check_transition",
     "deadline",
     "owner",
+    "owner_rung",
     "parse_state",
 ]
 
@@ -47,18 +48,8 @@ TRANSITIONS: Mapping[EpisodeState, frozenset[EpisodeState]] = MappingProxyType(
     }
 )
 
-#: Working days, counted from the day the episode opened (or reopened), by which it must have
-#: reached each state: acknowledged within 2; the critical safety check, recorded by moving to
-#: ``under_review``, within 8 (MOSS asks for it within 8 working days of the signal); an action
-#: plan within 20. An episode in a state shows the deadline of the next state in this table;
-#: ``action_planned`` and ``monitoring`` have none yet (actions will carry their own dates).
-#: Pass a mapping of your own to the use cases to change them.
-DEADLINES: Mapping[EpisodeState, int] = MappingProxyType(
-    {S.ACKNOWLEDGED: 2, S.UNDER_REVIEW: 8, S.ACTION_PLANNED: 20}
-)
-
-#: Whose move it is in each state, for amber and SPC-rule concerns. A red concern is owned by
-#: the executive safety champion in every state but ``closed``.
+#: Whose move it is in each state, unless the episode has climbed the escalation ladder higher
+#: (or, a red signal, started at the executive's rung): then the rung's role owns it.
 OWNERS: Mapping[EpisodeState, Role | None] = MappingProxyType(
     {
         S.OPEN: Role.UNIT_LEAD,
@@ -107,17 +98,25 @@ def parse_state(text: str) -> EpisodeState:
         ) from None
 
 
-def owner(state: EpisodeState, level: str) -> Role | None:
-    """The role whose move it is: :data:`OWNERS`, or the executive for a red concern."""
+def owner_rung(state: EpisodeState, rung: int, rules: Rules) -> int:
+    """The rung that owns an episode in ``state`` whose own rung is ``rung``: the higher of the
+    two, so escalation never hands an episode back down."""
+    owner = OWNERS[state]
+    return rung if owner is None else max(rung, rules.rung_of(owner))
+
+
+def owner(state: EpisodeState, rung: int, rules: Rules) -> Role | None:
+    """The role whose move it is (None once closed): see :func:`owner_rung`."""
     if state is S.CLOSED:
         return None
-    return Role.EXECUTIVE_SAFETY_CHAMPION if level == "red" else OWNERS[state]
+    return rules.ladder[owner_rung(state, rung, rules)].role
 
 
 def deadline(
-    state: EpisodeState, opened_on: date, deadlines: Mapping[EpisodeState, int] = DEADLINES
+    state: EpisodeState, opened_on: date, deadlines: Mapping[EpisodeState, int]
 ) -> date | None:
-    """The day by which an episode in ``state`` must reach the next state, or None."""
+    """The day by which an episode in ``state`` must reach the next state (``deadlines`` gives
+    the working days from ``opened_on``), or None."""
     following = _NEXT.get(state)
     if following is None or following not in deadlines:
         return None

@@ -1,0 +1,212 @@
+"""The escalation ladder: a missed deadline moves an item one rung up, tells the new owner and
+starts that rung's clock (rules as data: :mod:`caresignal.workflow.rules`; docs/accountability.md).
+
+:func:`climb` is the rule, pure. :func:`escalate` applies it to every signal episode whose
+deadline has passed, in one transaction that also writes each step's history, audit entry and
+messages. Running it again as of the same day changes nothing, and running it every day gives
+the same ladder as running it once at the end: each climb is dated from the deadline it missed,
+not from the day the clock happened to be run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from caresignal.clock import Clock
+from caresignal.domain.episodes import Episode, EpisodeEvent
+from caresignal.store import audit
+from caresignal.store import episodes as episode_repo
+from caresignal.store.session import transaction
+from caresignal.workflow import outbox, signals
+from caresignal.workflow.calendar import add_working_days
+from caresignal.workflow.rules import DEFAULT_RULES, Rules
+from caresignal.workflow.service import episode_message
+
+__all__ = ["Climb", "Escalation", "EscalationResult", "climb", "escalate"]
+
+
+@dataclass(frozen=True, slots=True)
+class Climb:
+    """One step up the ladder: from rung ``low`` to ``high`` because ``missed`` passed; the day
+    it climbed (the day after the missed deadline) and the new rung's deadline."""
+
+    low: int
+    high: int
+    missed: date
+    on: date
+    deadline: date
+
+
+def climb(rung: int, deadline: date | None, as_of: date, rules: Rules) -> list[Climb]:
+    """The steps an item owned at ``rung`` and due by ``deadline`` climbs by ``as_of``.
+
+    A deadline is missed once ``as_of`` is after it. Each rung's clock starts at the deadline
+    the rung below missed, so an item ignored for weeks climbs as far as it would have if the
+    clock had been run every day. The top rung has nowhere further to go: its item stays overdue
+    (and shows as overdue wherever it is listed).
+
+    Examples
+    --------
+    Due Wednesday 25 November 2026 at the unit and still not acknowledged on 4 December: the
+    divisional director's 5 working days ran out on 2 December too, so it is the executive's,
+    due 9 December.
+
+    >>> [(s.high, s.deadline.isoformat()) for s in climb(0, date(2026, 11, 25),
+    ...                                                  date(2026, 12, 4), DEFAULT_RULES)]
+    [(1, '2026-12-02'), (2, '2026-12-09')]
+    """
+    steps: list[Climb] = []
+    while deadline is not None and deadline < as_of and rung < rules.top:
+        high = rung + 1
+        due = add_working_days(deadline, rules.ladder[high].days)
+        steps.append(Climb(rung, high, deadline, deadline + timedelta(days=1), due))
+        rung, deadline = high, due
+    return steps
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """One item that climbed: its kind and id, its organisation, the roles it went from and to,
+    the first deadline it missed in this run, and its new deadline."""
+
+    entity: str
+    entity_id: int
+    organisation: str
+    from_role: str
+    to_role: str
+    missed: date
+    deadline: date
+
+    def to_dict(self) -> dict[str, Any]:
+        """For JSON."""
+        return {
+            "entity": self.entity,
+            "id": self.entity_id,
+            "organisation": self.organisation,
+            "from": self.from_role,
+            "to": self.to_role,
+            "missed": self.missed.isoformat(),
+            "deadline": self.deadline.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationResult:
+    """What one run of the clock did as of ``as_of``: the items that climbed, and the items
+    already at the top of the ladder and still overdue."""
+
+    as_of: date
+    climbed: tuple[Escalation, ...]
+    overdue_at_top: tuple[tuple[str, int], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """For JSON."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "climbed": [item.to_dict() for item in self.climbed],
+            "overdue_at_top": [{"entity": e, "id": i} for e, i in self.overdue_at_top],
+        }
+
+
+def escalate(
+    sessions: sessionmaker[Session],
+    as_of: date,
+    *,
+    actor: str,
+    clock: Clock,
+    rules: Rules = DEFAULT_RULES,
+) -> EscalationResult:
+    """Move every overdue signal episode up the ladder as far as ``as_of`` says, in one
+    transaction (one clock run at a time: it takes the audit log's lock first)."""
+    climbed: list[Escalation] = []
+    at_top: list[tuple[str, int]] = []
+    with transaction(sessions) as session:
+        audit.lock(session)
+        for episode in episode_repo.overdue(session, as_of):
+            rung = signals.owner_rung(episode.state, episode.rung, rules)
+            steps = climb(rung, episode.deadline, as_of, rules)
+            if not steps:
+                at_top.append(("signal_episode", episode.id))
+                continue
+            climbed.append(_climb_episode(session, episode, steps, actor, clock, rules))
+    return EscalationResult(as_of, tuple(climbed), tuple(at_top))
+
+
+def _climb_episode(
+    session: Session,
+    episode: Episode,
+    steps: list[Climb],
+    actor: str,
+    clock: Clock,
+    rules: Rules,
+) -> Escalation:
+    """Apply ``steps`` to ``episode``: one history entry and audit entry per step, and one set
+    of messages, to the rung it ends on."""
+    first_role = episode.owner_role
+    for step in steps:
+        role = rules.ladder[step.high].role
+        before = episode
+        episode = episode_repo.save_episode(
+            session,
+            replace(
+                episode,
+                rung=step.high,
+                owner_role=role,
+                deadline=step.deadline,
+                escalated_on=step.on,
+                updated_at=clock.now(),
+            ),
+        )
+        reason = (
+            f"the deadline of {step.missed.isoformat()} was missed while the episode was "
+            f"{before.state.value}: escalated from {rules.ladder[step.low].role.value} to "
+            f"{role.value}, due {step.deadline.isoformat()}"
+        )
+        episode_repo.add_event(
+            session,
+            episode.id,
+            EpisodeEvent(clock.now(), actor, "escalate", before.state, episode.state, reason, ()),
+        )
+        audit.append(
+            session,
+            clock=clock,
+            actor=actor,
+            action="signal.escalate",
+            entity="signal_episode",
+            entity_id=str(episode.id),
+            before=before.to_dict(),
+            after=episode.to_dict(),
+            reason=reason,
+        )
+    missed = ", ".join(step.missed.isoformat() for step in steps)
+    outbox.tell(
+        session,
+        clock=clock,
+        roles=rules.ladder[steps[-1].high].notify,
+        organisation=episode.unit,
+        subject=(
+            f"caresignal: signal #{episode.id} {episode.unit} {episode.indicator} escalated to "
+            f"you ({episode.level}; due {episode.deadline})"
+        ),
+        body=episode_message(
+            episode,
+            "has been escalated to you",
+            f"Its deadlines were missed ({missed}); it is now owned by "
+            f"{rules.ladder[steps[-1].high].role.value}.",
+        ),
+        entity="signal_episode",
+        entity_id=str(episode.id),
+    )
+    return Escalation(
+        entity="signal_episode",
+        entity_id=episode.id,
+        organisation=episode.unit,
+        from_role="" if first_role is None else first_role.value,
+        to_role=rules.ladder[steps[-1].high].role.value,
+        missed=steps[0].missed,
+        deadline=steps[-1].deadline,
+    )
