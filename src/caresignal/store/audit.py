@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from caresignal.clock import Clock
 from caresignal.domain import AuditEntry
+from caresignal.store.session import WRITE_LOCK_KEY
 from caresignal.store.tables import AuditRow
 
 __all__ = [
@@ -46,8 +47,9 @@ __all__ = [
 #: The previous hash of the first entry.
 GENESIS = "0" * 64
 
-#: The key of PostgreSQL's advisory lock that serialises appends ("cs-audit" in ASCII).
-ADVISORY_LOCK_KEY = 0x63732D6175646974
+#: The key of PostgreSQL's advisory lock that serialises appends ("cs-audit" in ASCII): the
+#: one every write transaction already holds (:func:`caresignal.store.session.transaction`).
+ADVISORY_LOCK_KEY = WRITE_LOCK_KEY
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,8 @@
 SQLite (the default: ``caresignal.db`` in the data directory) runs in WAL mode with foreign keys
 on, and every transaction begins with ``BEGIN IMMEDIATE``: it takes the write lock at once, so
 writers queue instead of failing half-way, and audit appends are serialised. PostgreSQL is used
-through psycopg 3 when the URL says so; there audit appends take a transaction-scoped advisory
-lock (:mod:`caresignal.store.audit`).
+through psycopg 3 when the URL says so; there every write transaction begins by taking a
+transaction-scoped advisory lock, to the same effect (:func:`transaction`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,12 +77,24 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+#: The key of PostgreSQL's advisory lock that every write transaction takes ("cs-audit").
+WRITE_LOCK_KEY = 0x63732D6175646974
+
+
 @contextmanager
 def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back (entirely) if it raises.
+    """One write transaction: committed when the block ends, rolled back (entirely) if it
+    raises; read with a plain ``sessions()`` instead.
+
+    Write transactions run one at a time, on both databases: SQLite's ``BEGIN IMMEDIATE`` takes
+    the write lock at once, and on PostgreSQL the transaction first takes an advisory lock held
+    until it ends. Taking it first, before any row, means two use cases can never wait for each
+    other in a circle (a deadlock), and audit appends stay in one line.
 
     Only use cases (:mod:`caresignal.store.service`) open transactions; repositories and the
     audit log work inside the session they are given and never commit.
     """
     with sessions() as session, session.begin():
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
         yield session
