@@ -157,6 +157,64 @@ def user_grant(
     _stdout().print(f"{grant.user_name} {held} the role {grant.role.value} in {grant.scope}.")
 
 
+@user_app.command("revoke")
+@_translate_errors
+def user_revoke(
+    name: Annotated[str, typer.Argument(help="The user's name.")],
+    role: Annotated[str, typer.Argument(help="The role, e.g. unit_lead or regulator.")],
+    organisation: Annotated[
+        str,
+        typer.Argument(help="The organisation code it applies to; for a regulator, the region."),
+    ],
+    data_dir: DataDirOption = None,
+    by: ByOption = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, recorded in the audit log.")
+    ] = "role revoked",
+    as_json: JsonOption = False,
+) -> None:
+    """Take a role away from a user (the audit log keeps the grant as it was)."""
+    from caresignal.store.service import parse_role, revoke_role
+
+    with _store(data_dir) as sessions:
+        grant = revoke_role(
+            sessions,
+            name,
+            parse_role(role),
+            organisation,
+            actor=by or getpass.getuser(),
+            clock=SystemClock(),
+            reason=reason,
+        )
+    if as_json:
+        _print_json({"status": "revoked", "grant": grant.to_dict()})
+        return
+    _stdout().print(
+        f"{grant.user_name} no longer holds the role {grant.role.value} in {grant.scope}."
+    )
+
+
+@user_app.command("list")
+@_translate_errors
+def user_list(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+    """List the users and the roles each holds."""
+    from caresignal.store.service import list_users
+
+    with _store(data_dir) as sessions:
+        found = list_users(sessions)
+    if as_json:
+        _print_json(
+            [{**user.to_dict(), "roles": [g.to_dict() for g in grants]} for user, grants in found]
+        )
+        return
+    out = _stdout()
+    if not found:
+        out.print("No users yet: add one with `caresignal user add`.")
+    for user, grants in found:
+        roles = ", ".join(f"{g.role.value} in {g.scope}" for g in grants) or "no roles"
+        out.print(f"{user.name} <{user.email}>: {roles}", soft_wrap=True)
+
+
 @audit_app.command("verify")
 @_translate_errors
 def audit_verify(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:

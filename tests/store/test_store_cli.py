@@ -48,6 +48,18 @@ def test_add_grant_and_verify(data_dir: Path) -> None:
     code, out, _ = _run(data_dir, "audit", "verify", "--json")
     report = json.loads(out)
     assert (code, report["intact"], report["entries"], report["first_bad"]) == (0, True, 12, None)
+    code, out, _ = _run(data_dir, "user", "list")
+    assert (code, out) == (
+        0,
+        "a.shah <a.shah@nhs.net>: divisional_director in RZZ01, regulator in South East\n",
+    )
+    code, out, _ = _run(data_dir, "user", "revoke", "a.shah", "regulator", "South East")
+    assert (code, out) == (0, "a.shah no longer holds the role regulator in South East.\n")
+    assert json.loads(_run(data_dir, "user", "list", "--json")[1])[0]["roles"] == [
+        {"id": 1, "user": "a.shah", "role": "divisional_director", "organisation": "RZZ01",
+         "region": None}
+    ]  # fmt: skip
+    assert json.loads(_run(data_dir, "audit", "verify", "--json")[1])["entries"] == 13
 
 
 @pytest.mark.parametrize(

@@ -154,6 +154,8 @@ def test_grants_are_scoped_and_audited(
         ("lead", "chief", "RZZ", "no role called 'chief'"),
         ("lead", "board_member", "XYZ", "no organisation with code 'XYZ'"),
         ("lead", "regulator", "RZZ", "no region called 'RZZ'"),
+        ("lead", "board_member", "RZZ01", "board_member is a role held in a trust, and RZZ01 is a"),
+        ("lead", "unit_lead", "RZZ", "unit_lead is a role held in a site or a unit, and RZZ is"),
     ],
 )
 def test_unknown_names_are_refused_and_nothing_is_written(
@@ -182,3 +184,33 @@ def test_a_user_name_is_used_once(sessions: sessionmaker[Session], clock: FixedC
     with pytest.raises(CaresignalError, match="not an email address"):
         service.add_user(sessions, "x", "nope", actor="a", clock=clock, reason="r")
     assert _counts(sessions)["users"] == 1
+
+
+def test_a_revoked_role_is_gone_and_the_audit_log_keeps_it(
+    sessions: sessionmaker[Session], clock: FixedClock, synced: Dataset
+) -> None:
+    service.add_user(sessions, "lead", "lead@nhs.net", actor="a", clock=clock, reason="r")
+    grant, _ = service.grant_role(
+        sessions, "lead", Role.UNIT_LEAD, "RZZ01-MAT", actor="a", clock=clock, reason="r"
+    )
+    before = _counts(sessions)
+    with pytest.raises(CaresignalError, match="does not hold the role unit_lead in RZZ01"):
+        service.revoke_role(
+            sessions, "lead", Role.UNIT_LEAD, "RZZ01", actor="a", clock=clock, reason="r"
+        )
+    assert _counts(sessions) == before
+    revoked = service.revoke_role(
+        sessions, "lead", Role.UNIT_LEAD, "RZZ01-MAT", actor="a", clock=clock, reason="moved on"
+    )
+    assert revoked == grant
+    [(user, grants)] = service.list_users(sessions)
+    assert (user.name, grants) == ("lead", [])
+    with sessions() as session:
+        last = audit.entries(session)[-1]
+        assert (last.action, last.before, last.after, last.reason) == (
+            "role.revoke",
+            grant.to_dict(),
+            None,
+            "moved on",
+        )
+        assert audit.verify(session) is None

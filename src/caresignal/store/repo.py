@@ -16,6 +16,7 @@ from caresignal.store.tables import GrantRow, OrganisationRow, UserRow
 __all__ = [
     "add_grant",
     "add_user",
+    "delete_grant",
     "find_grant",
     "find_organisation",
     "find_user",
@@ -25,6 +26,7 @@ __all__ = [
     "put_organisation",
     "regions",
     "to_organisation",
+    "users",
 ]
 
 
@@ -148,3 +150,16 @@ def grants_with_users(session: Session, role: Role) -> list[tuple[User, RoleGran
         .order_by(GrantRow.id)
     )
     return [(_to_user(user), _to_grant(grant, user.name)) for user, grant in rows.tuples()]
+
+
+def users(session: Session) -> list[User]:
+    """Every user, by name."""
+    return [_to_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.name))]
+
+
+def delete_grant(session: Session, grant: RoleGrant) -> None:
+    """Remove a grant."""
+    row = session.get(GrantRow, grant.id)
+    if row is not None:
+        session.delete(row)
+        session.flush()

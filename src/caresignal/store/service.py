@@ -27,7 +27,9 @@ __all__ = [
     "UnknownError",
     "add_user",
     "grant_role",
+    "list_users",
     "parse_role",
+    "revoke_role",
     "sync_organisations",
 ]
 
@@ -188,8 +190,20 @@ def grant_role(
     return grant, True
 
 
+#: The organisation levels each role may be granted at (a regulator is granted a region).
+ROLE_LEVELS: dict[Role, frozenset[str]] = {
+    Role.QUALITY_ANALYST: frozenset({"trust", "site", "unit"}),
+    Role.UNIT_LEAD: frozenset({"site", "unit"}),
+    Role.DIVISIONAL_DIRECTOR: frozenset({"trust", "site"}),
+    Role.EXECUTIVE_SAFETY_CHAMPION: frozenset({"trust"}),
+    Role.BOARD_MEMBER: frozenset({"trust"}),
+    Role.ADMINISTRATOR: frozenset({"trust", "site", "unit"}),
+}
+
+
 def _scope(session: Session, role: Role, scope: str) -> tuple[str | None, str | None]:
-    """``(organisation_code, region)`` for a grant of ``role`` in ``scope``, once checked."""
+    """``(organisation_code, region)`` for a grant of ``role`` in ``scope``, once checked: the
+    organisation must exist and be of a level the role is held at (:data:`ROLE_LEVELS`)."""
     if role is Role.REGULATOR:
         known = repo.regions(session)
         if scope not in known:
@@ -198,11 +212,19 @@ def _scope(session: Session, role: Role, scope: str) -> tuple[str | None, str | 
                 hint=_choices("a regulator is scoped to a region", known),
             )
         return None, scope
-    if repo.find_organisation(session, scope) is None:
+    organisation = repo.find_organisation(session, scope)
+    if organisation is None:
         raise UnknownError(
             f"there is no organisation with code {scope!r} in the store",
             hint="give a trust, site or unit code from the organisations table "
             "(`caresignal store sync` copies it from the data directory)",
+        )
+    levels = ROLE_LEVELS[role]
+    if organisation.level not in levels:
+        where = " or a ".join(level for level in ("trust", "site", "unit") if level in levels)
+        raise CaresignalError(
+            f"{role.value} is a role held in a {where}, and {scope} is a {organisation.level}",
+            hint=f"grant it in a {where} (a role held higher up reaches everything below it)",
         )
     return scope, None
 
@@ -211,3 +233,48 @@ def _choices(prefix: str, known: Sequence[str]) -> str:
     if not known:
         return f"{prefix}; import organisations with regions, then `caresignal store sync`"
     return f"{prefix}: choose one of: {', '.join(known)}"
+
+
+def list_users(sessions: sessionmaker[Session]) -> list[tuple[User, list[RoleGrant]]]:
+    """Every user, by name, with the roles they hold."""
+    with sessions() as session:
+        return [(user, repo.grants_of(session, user)) for user in repo.users(session)]
+
+
+def revoke_role(
+    sessions: sessionmaker[Session],
+    user_name: str,
+    role: Role,
+    scope: str,
+    *,
+    actor: str,
+    clock: Clock,
+    reason: str,
+) -> RoleGrant:
+    """Take a role away from a user within ``scope``; the grant must exist. The audit log keeps
+    the grant as it was."""
+    with transaction(sessions) as session:
+        user = repo.find_user(session, user_name)
+        if user is None:
+            raise UnknownError(f"there is no user called {user_name!r}")
+        organisation_code, region = (None, scope) if role is Role.REGULATOR else (scope, None)
+        grant = repo.find_grant(session, user, role, organisation_code, region)
+        if grant is None:
+            held = ", ".join(f"{g.role.value} in {g.scope}" for g in repo.grants_of(session, user))
+            raise UnknownError(
+                f"{user_name} does not hold the role {role.value} in {scope}",
+                hint=f"they hold: {held or 'no roles'}",
+            )
+        repo.delete_grant(session, grant)
+        audit.append(
+            session,
+            clock=clock,
+            actor=actor,
+            action="role.revoke",
+            entity="role_grant",
+            entity_id=str(grant.id),
+            before=grant.to_dict(),
+            after=None,
+            reason=reason,
+        )
+    return grant
