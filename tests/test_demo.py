@@ -168,6 +168,7 @@ def test_json_output_holds_the_four_parts_the_dataset_and_its_signals(
         "arterial_switch_cusum",
         "synthetic_national_dataset",
         "current_signals",
+        "accountability",
     }
     signals = as_json["current_signals"]
     assert signals["as_of"] == "2025-12-31"
@@ -203,6 +204,40 @@ def test_tables_name_what_was_found(data_dir: Path, report: DemoReport) -> None:
         "3. Cardiac surgery",
         "4. Arterial switch",
         "5. The synthetic national dataset",
+        "6. The signals caresignal finds in it now",
+        "7. Who acted on the signals, and who did not",
     ):
         assert text in result.stdout
     assert "signals at operations 59 and 68" in " ".join(result.stdout.split())
+
+
+def test_the_store_holds_a_history_of_signals_acted_on_and_ignored(
+    data_dir: Path, report: DemoReport, as_json: dict[str, Any]
+) -> None:
+    section = report.accountability
+    problems = {(f.unit, f.indicator) for f in report.signals.findings if f.direction == "concern"}
+    assert section.built_now
+    assert section.episodes == len(problems) > 0
+    # Some were acted on in time and closed with evidence, some were ignored and climbed.
+    assert section.acknowledged_in_time > 0
+    assert section.closed_with_evidence > 0
+    assert section.escalated > 0
+    assert section.open_by_owner.get("regulator", 0) > 0
+    assert section.board_meetings > 0
+    assert section.audit_intact
+    story = section.stories[0]
+    assert story.history.startswith("presented to the board ")
+    assert story.history.endswith("no action plan yet")
+    # The store is the data directory's, and the CLI reads the same history.
+    result = CliRunner().invoke(
+        app, ["board", "history", "--signal", str(story.episode), "--data-dir", str(data_dir)]
+    )
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"Signal #{story.episode}: {story.history}.")
+    verify = CliRunner().invoke(app, ["audit", "verify", "--data-dir", str(data_dir)])
+    assert verify.exit_code == 0
+    # The second run (the JSON one) found the history already there and left it alone.
+    again = as_json["accountability"]
+    assert again["built_now"] is False
+    assert again["episodes"] == section.episodes
+    assert again["audit_entries"] == section.audit_entries

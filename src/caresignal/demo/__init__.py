@@ -12,7 +12,9 @@ that the command line renders as tables (:func:`render`) or JSON (``DemoReport.t
 * :mod:`.synthetic`: the synthetic national dataset in the data directory (loaded on the first
   run) and the problems hidden in it;
 * the current signals: :func:`caresignal.monitor.scan.scan` of that dataset as of its last day,
-  also written to ``findings.parquet``.
+  also written to ``findings.parquet``;
+* :mod:`.history`: those signals in the store as people would have handled them over the past
+  year and more: some acted on, some ignored until they reached the board and the regulator.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from caresignal.demo.synthetic import SyntheticSection, analyse_synthetic, ensur
 
 if TYPE_CHECKING:
     from caresignal.data.synth import Scale
+    from caresignal.demo.history import AccountabilitySection
     from caresignal.monitor.scan import ScanResult
 
 __all__ = ["DemoReport", "render", "run_demo"]
@@ -39,7 +42,8 @@ __all__ = ["DemoReport", "render", "run_demo"]
 
 @dataclass(frozen=True, slots=True)
 class DemoReport:
-    """The four analyses of the demo, the synthetic dataset and its current signals."""
+    """The four analyses of the demo, the synthetic dataset, its current signals and what people
+    did about them."""
 
     ae: AESection
     length_of_stay: LengthOfStaySection
@@ -47,6 +51,7 @@ class DemoReport:
     switch: SwitchSection
     synthetic: SyntheticSection
     signals: ScanResult
+    accountability: AccountabilitySection
 
     def to_dict(self) -> dict[str, Any]:
         """The whole report as JSON-ready values."""
@@ -57,6 +62,7 @@ class DemoReport:
             "arterial_switch_cusum": self.switch.to_dict(),
             "synthetic_national_dataset": self.synthetic.to_dict(),
             "current_signals": self.signals.to_dict(),
+            "accountability": self.accountability.to_dict(),
         }
 
 
@@ -78,6 +84,7 @@ def run_demo(
     directory of their own inside it, ``data_dir / "public" / "ae"``, on the first run.
     """
     from caresignal.data.dataset import Dataset
+    from caresignal.demo.history import build_history
     from caresignal.monitor.catalogue import load_catalogue
     from caresignal.monitor.scan import last_day, scan, write_findings
 
@@ -104,6 +111,8 @@ def run_demo(
         workers=workers,
     )
     write_findings(signals, data_dir)
+    stage("replaying who acted on which signal, and who did not")
+    accountability = build_history(data_dir, signals, seed=seed)
     return DemoReport(
         ae=analyse_ae(data_dir, clock=clock),
         length_of_stay=analyse_length_of_stay(),
@@ -111,4 +120,5 @@ def run_demo(
         switch=analyse_switch(),
         synthetic=analyse_synthetic(dataset, loaded_now=loaded_now),
         signals=signals,
+        accountability=accountability,
     )

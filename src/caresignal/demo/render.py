@@ -15,6 +15,7 @@ from caresignal.monitor.scan import FINDINGS
 if TYPE_CHECKING:
     from caresignal.demo import DemoReport
     from caresignal.demo.ae import AESection
+    from caresignal.demo.history import AccountabilitySection
     from caresignal.demo.lengthofstay import LengthOfStaySection
     from caresignal.demo.surgery import SurgerySection
     from caresignal.demo.switch import SwitchSection
@@ -57,6 +58,43 @@ def render(report: DemoReport, console: Console) -> None:
     )
     render_scan(
         report.signals, console, Path(report.synthetic.data_dir) / FINDINGS, limit=SHOWN_FINDINGS
+    )
+    _accountability(report.accountability, console)
+
+
+def _accountability(section: AccountabilitySection, console: Console) -> None:
+    _heading(console, "7. Who acted on the signals, and who did not")
+    if not section.episodes:
+        console.print("No signal is of concern, so no one had anything to act on.")
+        return
+    how = (
+        "replayed just now through the past as people would have handled them"
+        if section.built_now
+        else "as the earlier run replayed them, with anything done since"
+    )
+    climbed = section.open_by_owner.get("regulator", 0)
+    console.print(
+        f"The store ({section.database}) holds {section.episodes} signal episodes from these "
+        f"findings, {how}, through the same steps `caresignal signals`, `escalate` and `board` "
+        f"take. {section.acknowledged_in_time} were acknowledged in time and acted on, "
+        f"{section.closed_with_evidence} of them closed with evidence; {section.escalated} missed "
+        f"a deadline and climbed the escalation ladder, {climbed} of them as far as the "
+        f"regulator. The trusts' boards met {section.board_meetings} times.",
+        soft_wrap=True,
+    )
+    if section.stories:
+        console.print("What the boards were shown again and again, and did not act on:")
+        for story in section.stories:
+            console.print(f"  • [bold]{story.summary}[/]: {story.history}.", soft_wrap=True)
+    intact = "intact" if section.audit_intact else "BROKEN"
+    trust = section.example_trust or "TRUST"
+    console.print(
+        f"{section.users} people hold the roles of the ladder; {section.notifications} "
+        f"notifications wait in the outbox (`caresignal outbox list`). The audit log holds "
+        f"{section.audit_entries:,} entries and is {intact} (`caresignal audit verify`). Try "
+        f"`caresignal signals list`, `caresignal board agenda {trust}` and `caresignal board "
+        f"history --signal N`.",
+        soft_wrap=True,
     )
 
 

@@ -279,10 +279,9 @@ def agenda(
         for episode in episode_repo.episodes(session):
             if episode.state is S.CLOSED:
                 continue
-            if trust not in access.organisation_and_above(session, episode.unit):
+            if signals.owner_rung(episode.state, episode.rung, rules) < executive:
                 continue
-            rung = signals.owner_rung(episode.state, episode.rung, rules)
-            if rung < executive:
+            if trust not in access.organisation_and_above(session, episode.unit):
                 continue
             items = tuple(board_repo.items_about(session, "signal_episode", str(episode.id)))
             why = "a red signal" if episode.level == "red" else "escalated to the board"
