@@ -30,6 +30,7 @@ from caresignal._cli_common import (
     _stdout,
     _translate_errors,
 )
+from caresignal.cli_actions import actions_app, for_the_data_directory, import_recommendations
 from caresignal.cli_escalation import board_app, escalate, outbox_app
 from caresignal.cli_signals import merge_line, merge_scan, signals_app
 from caresignal.cli_store import audit_app, store_app, user_app
@@ -57,6 +58,7 @@ app.add_typer(store_app, name="store")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(signals_app, name="signals")
+app.add_typer(actions_app, name="actions")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(board_app, name="board")
 app.command("escalate")(escalate)
@@ -192,6 +194,14 @@ def import_(
     from caresignal.data.imports import import_files
     from caresignal.data.schema import SCHEMAS
 
+    if table == "recommendations" and not for_the_data_directory(files):
+        try:  # recommendations and their actions go into the store (docs/recommendations.md)
+            import_recommendations(
+                files, data_dir=data_dir, by=by, correction=correction, as_json=as_json
+            )
+        except ImportRejectedError as error:
+            _reject(error, as_json)
+        return
     if table not in SCHEMAS:
         _fail(f"there is no table called {table!r}", f"choose one of: {', '.join(SCHEMAS)}")
     directory = _settings(data_dir).data_dir
