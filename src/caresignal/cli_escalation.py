@@ -271,27 +271,64 @@ def board_meetings(
         out.print(f"#{meeting.id} {meeting.held_on.isoformat()} {meeting.title}", soft_wrap=True)
 
 
+SignalOption = Annotated[
+    int | None, typer.Option("--signal", help="A signal episode.", show_default=False)
+]
+ActionOption = Annotated[
+    int | None, typer.Option("--action", help="An action.", show_default=False)
+]
+RecommendationOption = Annotated[
+    int | None,
+    typer.Option("--recommendation", help="A recommendation.", show_default=False),
+]
+
+
+def _one_item(
+    signal: int | None, action: int | None, recommendation: int | None
+) -> tuple[str, int]:
+    """The one item named by ``--signal``, ``--action`` or ``--recommendation``."""
+    from caresignal.errors import CaresignalError
+
+    named = [
+        (entity, number)
+        for entity, number in (
+            ("signal_episode", signal),
+            ("action", action),
+            ("recommendation", recommendation),
+        )
+        if number is not None
+    ]
+    if len(named) != 1:
+        raise CaresignalError(
+            "name one item: --signal ID, --action ID or --recommendation ID",
+            hint="e.g. --signal 4",
+        )
+    return named[0]
+
+
 @board_app.command("present")
 @_translate_errors
 def board_present(
     meeting_id: Annotated[int, typer.Argument(help="The meeting's number.")],
-    signal: Annotated[
-        int, typer.Option("--signal", help="The signal episode presented.", show_default=False)
-    ],
     decision: Annotated[str, typer.Option("--decision", help="What the board decided.")],
+    signal: SignalOption = None,
+    action: ActionOption = None,
+    recommendation: RecommendationOption = None,
     data_dir: DataDirOption = None,
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record that a signal was presented at a meeting, and what the board decided."""
+    """Record that a signal, an action or a recommendation was presented at a meeting, and what
+    the board decided."""
     from caresignal.workflow.board import present
 
+    entity, number = _one_item(signal, action, recommendation)
     with _store(data_dir) as sessions:
         item = present(
             sessions,
             meeting_id,
-            "signal_episode",
-            signal,
+            entity,
+            number,
             decision,
             actor=by or getpass.getuser(),
             clock=SystemClock(),
@@ -336,23 +373,25 @@ def board_show(
 @board_app.command("history")
 @_translate_errors
 def board_history(
-    signal: Annotated[
-        int, typer.Option("--signal", help="The signal episode.", show_default=False)
-    ],
+    signal: SignalOption = None,
+    action: ActionOption = None,
+    recommendation: RecommendationOption = None,
     data_dir: DataDirOption = None,
     by: ReaderOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Every time a signal reached the board and what was decided, in one sentence and in full."""
+    """Every time an item reached the board and what was decided, in one sentence and in full."""
     from caresignal.workflow.board import board_history as history
 
+    entity, number = _one_item(signal, action, recommendation)
     with _store(data_dir) as sessions:
-        found = history(sessions, "signal_episode", signal, actor=by)
+        found = history(sessions, entity, number, actor=by, as_of=SystemClock().today())
     if as_json:
         _print_json(found.to_dict())
         return
     out = _stdout()
-    out.print(f"Signal #{signal}: {found.sentence}.", soft_wrap=True)
+    name = {"signal_episode": "Signal", "action": "Action", "recommendation": "Recommendation"}
+    out.print(f"{name[entity]} #{number}: {found.sentence}.", soft_wrap=True)
     for item in found.items:
         out.print(f"  {_item_line(item)}", soft_wrap=True)
 
@@ -366,7 +405,8 @@ def board_agenda(
     by: ReaderOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """What should go to the trust's board: red signals and everything escalated to it."""
+    """What should go to the trust's board: red signals, everything escalated to it, and
+    recommendations closed without all their actions verified."""
     from caresignal.workflow.board import agenda
 
     with _store(data_dir) as sessions:

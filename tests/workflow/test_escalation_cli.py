@@ -118,3 +118,19 @@ def test_a_comment_goes_into_the_history(data_dir: Path) -> None:
     assert json.loads(out)["history"][-1]["reason"] == "Family raised concerns"
     code, _, err = _run(data_dir, "signals", "comment", "1", "--text", " ", "--by", "lead")
     assert (code, "a comment needs some text" in err) == (2, True)
+
+
+def test_board_commands_name_exactly_one_item(data_dir: Path) -> None:
+    _run(data_dir, "board", "meeting", "RZZ", "2026-12-03", "--by", "member")
+    for items in ([], ["--signal", "1", "--action", "2"]):
+        code, _, err = _run(data_dir, "board", "present", "1", "--decision", "noted", *items)
+        assert (code, "name one item: --signal ID, --action ID or --recommendation ID" in err) == (
+            2,
+            True,
+        )
+    code, _, err = _run(data_dir, "board", "history", "--action", "9")
+    assert (code, "there is no action 9" in err) == (2, True)
+    code, out, _ = _run(data_dir, "board", "history", "--signal", "1", "--json")
+    assert json.loads(out)["sentence"] == (
+        "never presented to the board; not acknowledged and no action plan yet"
+    )

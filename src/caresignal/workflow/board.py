@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from caresignal.clock import Clock
 from caresignal.domain import Role
+from caresignal.domain.actions import UNFINISHED, RecommendationDetail, RecommendationState
 from caresignal.domain.board import BoardHistory, BoardItem, BoardMeeting
 from caresignal.domain.episodes import Episode, EpisodeState
 from caresignal.errors import CaresignalError
+from caresignal.store import actions as action_repo
 from caresignal.store import audit, repo
 from caresignal.store import board as board_repo
 from caresignal.store import episodes as episode_repo
@@ -44,7 +46,7 @@ BOARD_ROLES = frozenset({Role.BOARD_MEMBER, Role.EXECUTIVE_SAFETY_CHAMPION, Role
 #: Roles that may read the ledger of a trust (a regulator: of the trusts in its region).
 READING_ROLES = frozenset(Role)
 #: What can be presented to a board.
-ENTITIES = ("signal_episode",)
+ENTITIES = ("signal_episode", "action", "recommendation")
 
 S = EpisodeState
 
@@ -126,7 +128,7 @@ def present(
         access.authorise(
             session, actor, BOARD_ROLES, meeting.trust, "record board decisions", meeting.trust
         )
-        organisation, summary = _describe(session, entity, entity_id)
+        organisation, summary, _ = _describe(session, entity, entity_id, meeting.held_on)
         if meeting.trust not in access.organisation_and_above(session, organisation):
             raise _not_found(entity, entity_id, f"in {meeting.trust}")
         key = str(entity_id)
@@ -181,13 +183,41 @@ def _name(entity: str, entity_id: int | str) -> str:
     return f"{entity.replace('_', ' ')} {entity_id}"
 
 
-def _describe(session: Session, entity: str, entity_id: int) -> tuple[str, str]:
-    """The organisation of an item and a sentence on how it stands now."""
+def _describe(
+    session: Session, entity: str, entity_id: int, as_of: date = date.min
+) -> tuple[str, str, str]:
+    """The organisation of an item, a sentence on how it stands now, and a few words on where it
+    has got to (as of ``as_of``, for what is overdue)."""
     if entity == "signal_episode":
         episode = episode_repo.find_episode(session, entity_id)
         if episode is None:
             raise _not_found(entity, entity_id)
-        return episode.unit, _episode_summary(episode)
+        return episode.unit, _episode_summary(episode), _standing(episode)
+    if entity == "action":
+        action = action_repo.find_action(session, entity_id)
+        if action is None:
+            raise _not_found(entity, entity_id)
+        late = ", overdue" if action.is_overdue(as_of) else ""
+        rung = "" if action.rung == 0 else f", escalated (rung {action.rung})"
+        summary = (
+            f"action #{action.id} {action.organisation} {action.title!r}: {action.status.value}, "
+            f"owner {action.owner}, due {action.due_on.isoformat()}{rung}{late}"
+        )
+        return action.organisation, summary, f"{action.status.value.replace('_', ' ')}{late}"
+    if entity == "recommendation":
+        recommendation = action_repo.find_recommendation(session, entity_id)
+        if recommendation is None:
+            raise _not_found(entity, entity_id)
+        detail = RecommendationDetail(
+            recommendation, tuple(action_repo.actions(session, recommendation_id=entity_id))
+        )
+        standing = detail.summary(as_of)
+        summary = (
+            f"recommendation #{recommendation.id} {recommendation.organisation} "
+            f"{recommendation.reference} ({recommendation.source.value}) "
+            f"{recommendation.title!r}: {standing}"
+        )
+        return recommendation.organisation, summary, standing
     raise CaresignalError(
         f"{entity!r} cannot be presented to the board",
         hint=f"choose one of: {', '.join(ENTITIES)}",
@@ -211,30 +241,30 @@ def _standing(episode: Episode) -> str:
 
 
 def board_history(
-    sessions: sessionmaker[Session], entity: str, entity_id: int, *, actor: str | None
+    sessions: sessionmaker[Session],
+    entity: str,
+    entity_id: int,
+    *,
+    actor: str | None,
+    as_of: date = date.min,
 ) -> BoardHistory:
     """Every time an item reached the board, and the sentence that sums it up, e.g. "presented
-    to the board 3 times since March 2021; no action plan yet"."""
+    to the board 3 times since March 2021; no action plan yet" (what is overdue is counted as of
+    ``as_of``)."""
     with sessions() as session:
-        organisation, _ = _describe(session, entity, entity_id)
+        organisation, _, standing = _describe(session, entity, entity_id, as_of)
         if not _may_read(session, actor, organisation):
             raise _not_found(entity, entity_id)
         items = tuple(board_repo.items_about(session, entity, str(entity_id)))
-        return BoardHistory(
-            entity, str(entity_id), items, _sentence(session, entity, entity_id, items)
-        )
+        return BoardHistory(entity, str(entity_id), items, _sentence(items, standing))
 
 
-def _sentence(session: Session, entity: str, entity_id: int, items: tuple[BoardItem, ...]) -> str:
-    standing = ""
-    if entity == "signal_episode":
-        episode = episode_repo.find_episode(session, entity_id)
-        standing = "" if episode is None else f"; {_standing(episode)}"
+def _sentence(items: tuple[BoardItem, ...], standing: str) -> str:
     if not items:
-        return f"never presented to the board{standing}"
+        return f"never presented to the board; {standing}"
     times = "once" if len(items) == 1 else f"{len(items)} times"
     since = items[0].meeting.held_on.strftime("%B %Y")
-    return f"presented to the board {times} since {since}{standing}"
+    return f"presented to the board {times} since {since}; {standing}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +299,9 @@ def agenda(
     rules: Rules = DEFAULT_RULES,
 ) -> list[AgendaItem]:
     """What should go to ``trust``'s board as of ``as_of``: every open signal episode owned at
-    the executive's rung or above (red, or escalated there), the most overdue first."""
+    the executive's rung or above (red, or escalated there), every unfinished action escalated
+    there, and every recommendation closed without all its actions verified that the board has
+    not yet seen; the most overdue first."""
     executive = rules.rung_of(Role.EXECUTIVE_SAFETY_CHAMPION)
     with sessions() as session:
         _trust(session, trust)
@@ -296,11 +328,64 @@ def agenda(
                         episode.unit,
                         why,
                         _episode_summary(episode),
-                        _sentence(session, "signal_episode", episode.id, items),
+                        _sentence(items, _standing(episode)),
                     ),
                 )
             )
-    return [item for _, item in sorted(found, key=lambda pair: (pair[0], pair[1].entity_id))]
+        found.extend(_actions_for_the_board(session, trust, as_of, executive))
+    order = {entity: index for index, entity in enumerate(ENTITIES)}
+    found.sort(key=lambda pair: (pair[0], order[pair[1].entity], pair[1].entity_id))
+    return [item for _, item in found]
+
+
+def _actions_for_the_board(
+    session: Session, trust: str, as_of: date, executive: int
+) -> list[tuple[date, AgendaItem]]:
+    """Actions of the trust escalated to the executive's rung or above and not yet done, and
+    recommendations closed without all their actions verified that the board has not seen."""
+    found: list[tuple[date, AgendaItem]] = []
+    within = action_repo.organisation_and_below(session, trust)
+    for action in action_repo.actions(session, organisations=within):
+        if action.rung < executive or action.status not in UNFINISHED:
+            continue
+        organisation, summary, standing = _describe(session, "action", action.id, as_of)
+        items = tuple(board_repo.items_about(session, "action", str(action.id)))
+        why = f"an action escalated to the board, due {action.deadline.isoformat()}"
+        found.append(
+            (
+                action.deadline,
+                AgendaItem(
+                    "action", action.id, organisation, why, summary, _sentence(items, standing)
+                ),
+            )
+        )
+    for recommendation in action_repo.recommendations(
+        session, organisations=within, state=RecommendationState.CLOSED
+    ):
+        detail = RecommendationDetail(
+            recommendation,
+            tuple(action_repo.actions(session, recommendation_id=recommendation.id)),
+        )
+        items = tuple(board_repo.items_about(session, "recommendation", str(recommendation.id)))
+        if not detail.closed_without_verification or items:
+            continue
+        organisation, summary, standing = _describe(
+            session, "recommendation", recommendation.id, as_of
+        )
+        found.append(
+            (
+                recommendation.closed_on or as_of,
+                AgendaItem(
+                    "recommendation",
+                    recommendation.id,
+                    organisation,
+                    "closed without all its actions verified",
+                    summary,
+                    _sentence(items, standing),
+                ),
+            )
+        )
+    return found
 
 
 def list_meetings(

@@ -1,9 +1,11 @@
 """The escalation ladder: a missed deadline moves an item one rung up, tells the new owner and
 starts that rung's clock (rules as data: :mod:`caresignal.workflow.rules`; docs/accountability.md).
 
-:func:`climb` is the rule, pure. :func:`escalate` applies it to every signal episode whose
-deadline has passed, in one transaction that also writes each step's history, audit entry and
-messages. Running it again as of the same day changes nothing, and running it every day gives
+:func:`climb` is the rule, pure. :func:`escalate` applies it to every signal episode and every
+unfinished action whose deadline has passed, in one transaction that also writes each step's
+history, audit entry and messages. An action's lowest rung is its owner, a person; when its due
+date passes it climbs to the divisional director, then the executive and the board, then the
+regulator. Running it again as of the same day changes nothing, and running it every day gives
 the same ladder as running it once at the end: each climb is dated from the deadline it missed,
 not from the day the clock happened to be run.
 """
@@ -17,11 +19,14 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from caresignal.clock import Clock
+from caresignal.domain.actions import Action
 from caresignal.domain.episodes import Episode, EpisodeEvent
+from caresignal.store import actions as action_repo
 from caresignal.store import audit
 from caresignal.store import episodes as episode_repo
 from caresignal.store.session import transaction
 from caresignal.workflow import outbox, signals
+from caresignal.workflow.actions import record_action
 from caresignal.workflow.calendar import add_working_days
 from caresignal.workflow.rules import DEFAULT_RULES, Rules
 from caresignal.workflow.service import episode_message
@@ -120,8 +125,8 @@ def escalate(
     clock: Clock,
     rules: Rules = DEFAULT_RULES,
 ) -> EscalationResult:
-    """Move every overdue signal episode up the ladder as far as ``as_of`` says, in one
-    transaction (one clock run at a time: it takes the audit log's lock first)."""
+    """Move every overdue signal episode and action up the ladder as far as ``as_of`` says, in
+    one transaction (one clock run at a time: it takes the audit log's lock first)."""
     climbed: list[Escalation] = []
     at_top: list[tuple[str, int]] = []
     with transaction(sessions) as session:
@@ -133,7 +138,82 @@ def escalate(
                 at_top.append(("signal_episode", episode.id))
                 continue
             climbed.append(_climb_episode(session, episode, steps, actor, clock, rules))
+        for action in action_repo.overdue_actions(session, as_of):
+            steps = climb(action.rung, action.deadline, as_of, rules)
+            if not steps:
+                at_top.append(("action", action.id))
+                continue
+            climbed.append(_climb_action(session, action, steps, actor, clock, rules))
     return EscalationResult(as_of, tuple(climbed), tuple(at_top))
+
+
+def _climb_action(
+    session: Session,
+    action: Action,
+    steps: list[Climb],
+    actor: str,
+    clock: Clock,
+    rules: Rules,
+) -> Escalation:
+    """Apply ``steps`` to an overdue action: one audit entry per step, and messages to the rung
+    it ends on."""
+    first = action
+    for step in steps:
+        before = action
+        action = action_repo.save_action(
+            session,
+            replace(
+                action,
+                rung=step.high,
+                deadline=step.deadline,
+                escalated_on=step.on,
+                updated_at=clock.now(),
+            ),
+        )
+        low = "its owner " + before.owner if step.low == 0 else rules.ladder[step.low].role.value
+        reason = (
+            f"the deadline of {step.missed.isoformat()} was missed while the action was "
+            f"{before.status.value}: escalated from {low} to "
+            f"{rules.ladder[step.high].role.value}, due {step.deadline.isoformat()}"
+        )
+        record_action(session, clock, actor, "action.escalate", before, action, reason)
+    role = rules.ladder[steps[-1].high].role.value
+    outbox.tell(
+        session,
+        clock=clock,
+        roles=rules.ladder[steps[-1].high].notify,
+        organisation=action.organisation,
+        subject=(
+            f"caresignal: action #{action.id} ({action.organisation}) is overdue and escalated "
+            f"to you (due {action.deadline.isoformat()})"
+        ),
+        body="\n".join(
+            [
+                f"Action #{action.id} of recommendation #{action.recommendation_id} "
+                f"({action.organisation}): {action.title}",
+                "",
+                f"Owner: {action.owner}. Due on {action.due_on.isoformat()}; it is "
+                f"{action.status.value}. Its deadlines were missed "
+                f"({', '.join(step.missed.isoformat() for step in steps)}); it is now "
+                f"escalated to {role}, due {action.deadline.isoformat()}.",
+                "",
+                f"See it with `caresignal actions show {action.recommendation_id}`.",
+            ]
+        ),
+        entity="action",
+        entity_id=str(action.id),
+    )
+    return Escalation(
+        entity="action",
+        entity_id=action.id,
+        organisation=action.organisation,
+        from_role=f"owner {first.owner}"
+        if first.rung == 0
+        else rules.ladder[first.rung].role.value,
+        to_role=role,
+        missed=steps[0].missed,
+        deadline=action.deadline,
+    )
 
 
 def _climb_episode(
