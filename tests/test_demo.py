@@ -224,6 +224,9 @@ def test_the_store_holds_a_history_of_signals_acted_on_and_ignored(
     assert section.escalated > 0
     assert section.open_by_owner.get("regulator", 0) > 0
     assert section.board_meetings > 0
+    assert section.recommendations > 0
+    assert 0 < section.actions_verified < section.actions
+    assert section.actions_escalated > 0
     assert section.audit_intact
     story = section.stories[0]
     assert story.history.startswith("presented to the board ")

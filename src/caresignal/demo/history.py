@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
 from caresignal.domain import Organisation, Role
+from caresignal.domain.actions import ActionStatus, RecommendationSource
 from caresignal.domain.episodes import Episode, EpisodeState
 from caresignal.errors import CaresignalError
 from caresignal.monitor.scan import Finding, ScanResult
@@ -36,7 +37,7 @@ from caresignal.settings import Settings
 from caresignal.store import audit, database_url, open_store, repo
 from caresignal.store import episodes as episode_repo
 from caresignal.store.service import add_user, grant_role, sync_organisations
-from caresignal.workflow import board, service, signals
+from caresignal.workflow import actions, board, service, signals
 from caresignal.workflow.calendar import add_working_days
 from caresignal.workflow.escalation import escalate
 from caresignal.workflow.outbox import list_notifications
@@ -80,6 +81,10 @@ class AccountabilitySection:
     closed_with_evidence: int
     reopened: int
     board_meetings: int
+    recommendations: int
+    actions: int
+    actions_verified: int
+    actions_escalated: int
     stories: tuple[BoardStory, ...]
     users: int
     notifications: int
@@ -99,6 +104,10 @@ class AccountabilitySection:
             "closed_with_evidence": self.closed_with_evidence,
             "reopened": self.reopened,
             "board_meetings": self.board_meetings,
+            "recommendations": self.recommendations,
+            "actions": self.actions,
+            "actions_verified": self.actions_verified,
+            "actions_escalated": self.actions_escalated,
             "stories": [story.to_dict() for story in self.stories],
             "users": self.users,
             "notifications": self.notifications,
@@ -293,7 +302,10 @@ class _Replay:
                 self.sessions, found.id, S.ACTION_PLANNED, actor=actor, clock=clock,
                 reason="action plan agreed with the division",
             )  # fmt: skip
+            self._recommend(found, clock)
         elif step == "monitor":
+            if self.fate[key] == "prompt" and not self._finish_actions(found, clock):
+                return
             service.transition(
                 self.sessions, found.id, S.MONITORING, actor=actor, clock=clock,
                 reason="actions done; watching the charts for three months",
@@ -305,6 +317,46 @@ class _Replay:
                 "within its limits",
                 evidence=[f"case-note review {day.isoformat()}", "action plan completed"],
             )  # fmt: skip
+
+    def _recommend(self, episode: Episode, clock: FixedClock) -> None:
+        """The review's recommendation, linked to the episode, with two actions for the unit."""
+        analyst = self._holder(Role.DIVISIONAL_DIRECTOR, episode.unit)
+        owner = self._holder(Role.UNIT_LEAD, episode.unit)
+        day = clock.today()
+        recommendation = actions.add_recommendation(
+            self.sessions, self._chain(episode.unit)[0].code, f"SR-{episode.id:04d}",
+            RecommendationSource.SIGNAL_REVIEW,
+            f"Act on the review of signal #{episode.id} ({episode.indicator})",
+            received_on=day, episode_id=episode.id, actor=analyst, clock=clock,
+            detail="From the critical safety check of the signal's cases.",
+        )  # fmt: skip
+        for title, weeks in (
+            ("Review staffing against acuity on every shift", 4),
+            ("Audit the care of every case against the guideline, monthly", 8),
+        ):
+            actions.add_action(
+                self.sessions, recommendation.id, title, owner, day + timedelta(weeks=weeks),
+                actor=analyst, clock=clock,
+            )  # fmt: skip
+
+    def _finish_actions(self, episode: Episode, clock: FixedClock) -> bool:
+        """The episode's actions done by their owner and verified by a second person; whether
+        there were any."""
+        details = actions.list_recommendations(self.sessions, episode_id=episode.id)
+        found = [action for detail in details for action in detail.actions]
+        for action in found:
+            if action.status is not ActionStatus.PLANNED:
+                continue
+            actions.start_action(self.sessions, action.id, actor=action.owner, clock=clock)
+            actions.complete_action(
+                self.sessions, action.id, [f"audit report {clock.today().isoformat()}"],
+                actor=action.owner, clock=clock,
+            )  # fmt: skip
+            verifier = self._holder(Role.DIVISIONAL_DIRECTOR, episode.unit)
+            if verifier == action.owner:
+                verifier = self._holder(Role.EXECUTIVE_SAFETY_CHAMPION, episode.unit)
+            actions.verify_action(self.sessions, action.id, actor=verifier, clock=clock)
+        return bool(found)
 
     def _closer(self, episode: Episode) -> str:
         """Who closes: the executive for a red signal, else the divisional director."""
@@ -337,11 +389,12 @@ class _Replay:
             self.sessions, trust, day, "Board meeting in public", actor=member, clock=_at(day, 14)
         )
         for minute, item in enumerate(items, start=1):
-            decision = (
-                "noted; the division to give assurance at the next meeting"
-                if self.fate.get(keys[item.entity_id]) == "ignored"
-                else "noted; the action plan is supported"
-            )
+            if item.entity != "signal_episode":
+                decision = "noted; the owner to report progress at the next meeting"
+            elif self.fate.get(keys[item.entity_id]) == "ignored":
+                decision = "noted; the division to give assurance at the next meeting"
+            else:
+                decision = "noted; the action plan is supported"
             board.present(
                 self.sessions, meeting.id, item.entity, item.entity_id, decision,
                 actor=member, clock=_at(day, 14, minute % 60),
@@ -392,6 +445,7 @@ def _summary(sessions: sessionmaker[Session], built: bool, url: str) -> Accounta
             summary = history.items[-1].summary.split(":")[0]
             stories.append((len(history.items), BoardStory(episode.id, summary, history.sentence)))
     stories.sort(key=lambda pair: (-pair[0], pair[1].episode))
+    every_action = [a for d in actions.list_recommendations(sessions) for a in d.actions]
     return AccountabilitySection(
         built_now=built,
         database=url,
@@ -405,6 +459,10 @@ def _summary(sessions: sessionmaker[Session], built: bool, url: str) -> Accounta
         closed_with_evidence=closed,
         reopened=reopened,
         board_meetings=len(meetings),
+        recommendations=len(actions.list_recommendations(sessions)),
+        actions=len(every_action),
+        actions_verified=sum(a.status is ActionStatus.VERIFIED for a in every_action),
+        actions_escalated=sum(a.rung > 0 for a in every_action),
         stories=tuple(story for _, story in stories[:3]),
         users=users,
         notifications=notifications,

@@ -79,7 +79,10 @@ def _accountability(section: AccountabilitySection, console: Console) -> None:
         f"take. {section.acknowledged_in_time} were acknowledged in time and acted on, "
         f"{section.closed_with_evidence} of them closed with evidence; {section.escalated} missed "
         f"a deadline and climbed the escalation ladder, {climbed} of them as far as the "
-        f"regulator. The trusts' boards met {section.board_meetings} times.",
+        f"regulator. The trusts' boards met {section.board_meetings} times. The reviews made "
+        f"{section.recommendations} recommendations with {section.actions} actions: "
+        f"{section.actions_verified} done and verified by a second person, "
+        f"{section.actions_escalated} overdue and escalated.",
         soft_wrap=True,
     )
     if section.stories:
