@@ -279,6 +279,24 @@ FAIL_LEVELS = ("red", "amber", "none")
 
 @app.command()
 @_translate_errors
+def serve(
+    data_dir: DataDirOption = None,
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8000,
+) -> None:
+    """Run the web app on the data directory's store (CARESIGNAL_SECRET_KEY must be set, or
+    CARESIGNAL_DEVELOPMENT on your own machine)."""
+    import uvicorn
+
+    from caresignal.web.app import create_app
+
+    app = create_app(_settings(data_dir))
+    _stdout().print(f"caresignal is at http://{host}:{port}/ (Ctrl+C stops it).")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+@app.command()
+@_translate_errors
 def scan(
     data_dir: DataDirOption = None,
     as_of: Annotated[

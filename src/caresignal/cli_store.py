@@ -157,6 +157,38 @@ def user_grant(
     _stdout().print(f"{grant.user_name} {held} the role {grant.role.value} in {grant.scope}.")
 
 
+@user_app.command("password")
+@_translate_errors
+def user_password(
+    name: Annotated[str, typer.Argument(help="The user's name.")],
+    data_dir: DataDirOption = None,
+    by: ByOption = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from standard input."),
+    ] = False,
+) -> None:
+    """Set a user's password for the web app (asked for twice, never shown)."""
+    import sys
+
+    from caresignal.store.service import set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with _store(data_dir) as sessions:
+        user = set_password(
+            sessions,
+            name,
+            password,
+            actor=by or getpass.getuser(),
+            clock=SystemClock(),
+            reason="password set",
+        )
+    _stdout().print(f"{user.name} can now sign in to the web app.")
+
+
 @user_app.command("revoke")
 @_translate_errors
 def user_revoke(

@@ -45,6 +45,22 @@ class Settings(BaseSettings):
             "postgresql+psycopg://...) uses PostgreSQL through psycopg 3."
         ),
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The key that signs the web app's session cookies: a long random string, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`. Required unless "
+            "development is on; never printed."
+        ),
+    )
+    development: bool = Field(
+        default=False,
+        description=(
+            "Development mode, for one person on their own machine: without a secret_key the "
+            "web app makes a random one for the life of the process, and session cookies may "
+            "travel over plain http to this machine. Never on a shared server."
+        ),
+    )
     workflow_rules: Path | None = Field(
         default=None,
         description=(

@@ -120,3 +120,20 @@ def test_other_databases_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyP
     code, _, err = _run(tmp_path, "user", "add", "x", "--email", "x@nhs.net")
     assert code == 2
     assert "cannot store its data in 'mysql' databases" in err
+
+
+def test_a_password_is_set_from_standard_input(data_dir: Path) -> None:
+    _run(data_dir, "user", "add", "a.shah", "--email", "a.shah@nhs.net")
+    result = runner.invoke(
+        app,
+        ["user", "password", "a.shah", "--password-stdin", "--data-dir", str(data_dir)],
+        input="a long pass phrase\n",
+    )
+    assert (result.exit_code, result.stdout) == (0, "a.shah can now sign in to the web app.\n")
+    result = runner.invoke(
+        app,
+        ["user", "password", "a.shah", "--password-stdin", "--data-dir", str(data_dir)],
+        input="short\n",
+    )
+    assert result.exit_code == 2
+    assert "at least 12 characters" in result.stderr

@@ -214,3 +214,29 @@ def test_a_revoked_role_is_gone_and_the_audit_log_keeps_it(
             "moved on",
         )
         assert audit.verify(session) is None
+
+
+def test_a_password_is_kept_as_an_argon2_hash_and_checked(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    service.add_user(sessions, "lead", "lead@nhs.net", actor="a", clock=clock, reason="r")
+    assert service.sign_in(sessions, "lead", "anything at all") is None  # no password yet
+    with pytest.raises(CaresignalError, match="at least 12 characters"):
+        service.set_password(sessions, "lead", "short", actor="a", clock=clock, reason="r")
+    service.set_password(sessions, "lead", "a long pass phrase", actor="a", clock=clock, reason="r")
+    with sessions() as session:
+        stored = repo.password_hash(session, "lead")
+        entry = audit.entries(session)[-1]
+    assert stored is not None
+    assert stored.startswith("$argon2id$")
+    assert "a long pass phrase" not in stored
+    assert (entry.action, entry.before, entry.after) == (
+        "user.password",
+        {"password": "none"},
+        {"password": "set"},
+    )
+    user = service.sign_in(sessions, "lead", "a long pass phrase")
+    assert user is not None
+    assert user.name == "lead"
+    assert service.sign_in(sessions, "lead", "a long pass phrasE") is None
+    assert service.sign_in(sessions, "nobody", "a long pass phrase") is None

@@ -3,15 +3,15 @@ them after a year and more of people acting on some and ignoring others.
 
 On the first run (a store with no signal episodes yet), :func:`build_history` copies the
 organisations into the store, gives each trust, site and unit with a signal the people of the
-escalation ladder, and then replays the past day by day through the same use cases a real
-installation runs: each finding opens or extends its episode on the day it first crossed, the
-escalation clock runs before anything else happens on a day, and each trust's board meets on the
-first Thursday of the month and is shown its agenda. About half the problems are acted on
-promptly, a fifth only once escalated to the divisional director, and the rest are ignored: they
-climb the ladder to the board and the regulator, and the board notes them month after month.
-Which problem gets which fate is drawn from ``seed``, so the history is the same on every
-machine. Every step is dated by a clock set to that day, so the audit log reads as the year
-happened. Later runs leave the store alone and only summarise it.
+escalation ladder, and then replays the past day by day (the last two years at most) through
+the same use cases a real installation runs: each finding opens or extends its episode on the
+day it first crossed, the escalation clock runs before anything else happens on a day, and each
+trust's board meets on the first Thursday of the month and is shown its agenda. About half the
+problems are acted on promptly, a fifth only once escalated to the divisional director, and the
+rest are ignored: they climb the ladder to the board and the regulator, and the board notes them
+month after month. Which problem gets which fate is drawn from ``seed``, so the history is the
+same on every machine. Every step is dated by a clock set to that day, so the audit log reads as
+the years happened. Later runs leave the store alone and only summarise it.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ Key = tuple[str, str, str]
 
 #: The share of problems acted on promptly, acted on once escalated, and ignored.
 FATES = (("prompt", 0.5), ("late", 0.2), ("ignored", 0.3))
+#: How far back the replay goes: a finding that first crossed earlier opens its episode on the
+#: first day of the replay (as if caresignal had been installed then).
+SPAN = timedelta(days=2 * 365)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +159,9 @@ class _Replay:
         self.dataset = dataset
         self.as_of = as_of
         self.by_day: dict[date, list[Finding]] = defaultdict(list)
+        first = max(min(f.first_crossed for f in findings), as_of - SPAN)
         for finding in findings:
-            self.by_day[min(finding.first_crossed, as_of)].append(finding)
+            self.by_day[min(max(finding.first_crossed, first), as_of)].append(finding)
         opened: dict[Key, date] = {}
         for day in sorted(self.by_day):
             for finding in self.by_day[day]:

@@ -25,7 +25,7 @@ from caresignal.domain.actions import (
     RecommendationState,
 )
 from caresignal.errors import CaresignalError
-from caresignal.store.tables import ActionRow, OrganisationRow, RecommendationRow, UserRow
+from caresignal.store.tables import ActionRow, RecommendationRow, UserRow
 
 __all__ = [
     "StaleChangeError",
@@ -35,7 +35,6 @@ __all__ = [
     "find_action",
     "find_recommendation",
     "find_reference",
-    "organisation_and_below",
     "overdue_actions",
     "recommendations",
     "save_action",
@@ -290,20 +289,4 @@ def _stored(session: Session, action_id: int) -> Action:
     found = find_action(session, action_id)
     if found is None:
         raise LookupError(f"action {action_id} vanished inside its own transaction")
-    return found
-
-
-def organisation_and_below(session: Session, code: str) -> list[str]:
-    """``code`` and the codes of every organisation below it (a trust's sites and units)."""
-    children: dict[str | None, list[str]] = {}
-    for child, parent in session.execute(
-        select(OrganisationRow.code, OrganisationRow.parent_code)
-    ).tuples():
-        children.setdefault(parent, []).append(child)
-    found, waiting = [code], [code]
-    while waiting:
-        for child in sorted(children.get(waiting.pop(), [])):
-            if child not in found:
-                found.append(child)
-                waiting.append(child)
     return found

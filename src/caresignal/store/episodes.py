@@ -7,6 +7,7 @@ Every function works inside the session of a transaction a use case opened
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -98,11 +99,15 @@ def find_problem(session: Session, unit: str, indicator: str, direction: str) ->
     return None if row is None else _to_episode(row)
 
 
-def episodes(session: Session, state: EpisodeState | None = None) -> list[Episode]:
-    """Every episode (or those in ``state``), by id."""
+def episodes(
+    session: Session, state: EpisodeState | None = None, units: Collection[str] | None = None
+) -> list[Episode]:
+    """Every episode (or those in ``state``, or of ``units``), by id."""
     query = select(EpisodeRow).order_by(EpisodeRow.id)
     if state is not None:
         query = query.where(EpisodeRow.state == state.value)
+    if units is not None:
+        query = query.where(EpisodeRow.unit_code.in_(sorted(units)))
     return [_to_episode(row) for row in session.scalars(query)]
 
 

@@ -7,8 +7,10 @@ and only here.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from collections.abc import Collection
+
+from sqlalchemy import ColumnElement, literal, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from caresignal.domain import Organisation, Role, RoleGrant, User
 from caresignal.store.tables import GrantRow, OrganisationRow, UserRow
@@ -16,15 +18,20 @@ from caresignal.store.tables import GrantRow, OrganisationRow, UserRow
 __all__ = [
     "add_grant",
     "add_user",
+    "chain",
     "delete_grant",
     "find_grant",
     "find_organisation",
     "find_user",
+    "grants_in",
     "grants_of",
     "grants_with_users",
+    "organisation_and_below",
     "organisations",
+    "password_hash",
     "put_organisation",
     "regions",
+    "set_password_hash",
     "to_organisation",
     "users",
 ]
@@ -163,3 +170,78 @@ def delete_grant(session: Session, grant: RoleGrant) -> None:
     if row is not None:
         session.delete(row)
         session.flush()
+
+
+def password_hash(session: Session, name: str) -> str | None:
+    """The argon2 hash of the password of the user called ``name``, or None (no such user, or
+    no password set)."""
+    return session.scalar(select(UserRow.password_hash).where(UserRow.name == name))
+
+
+def set_password_hash(session: Session, user: User, hashed: str) -> None:
+    """Store a new password hash for ``user``."""
+    row = session.get(UserRow, user.id)
+    if row is None:
+        raise LookupError(f"there is no user {user.name!r}")
+    row.password_hash = hashed
+    session.flush()
+
+
+def organisation_and_below(session: Session, code: str) -> list[str]:
+    """``code`` and the codes of every organisation below it (a trust's sites and units)."""
+    children: dict[str | None, list[str]] = {}
+    for child, parent in session.execute(
+        select(OrganisationRow.code, OrganisationRow.parent_code)
+    ).tuples():
+        children.setdefault(parent, []).append(child)
+    found, waiting = [code], [code]
+    while waiting:
+        for child in sorted(children.get(waiting.pop(), [])):
+            if child not in found:
+                found.append(child)
+                waiting.append(child)
+    return found
+
+
+def chain(session: Session, code: str) -> list[tuple[str, str | None]]:
+    """``code`` and its parents up to the trust, nearest first, each with its region, in one
+    query (empty when ``code`` is not in the store)."""
+    start = (
+        select(
+            OrganisationRow.code,
+            OrganisationRow.parent_code,
+            OrganisationRow.region,
+            literal(0).label("depth"),
+        )
+        .where(OrganisationRow.code == code)
+        .cte("chain", recursive=True)
+    )
+    parent = aliased(OrganisationRow)
+    steps = start.union_all(
+        select(parent.code, parent.parent_code, parent.region, start.c.depth + 1)
+        .join(start, parent.code == start.c.parent_code)
+        .where(start.c.depth < MAX_DEPTH)
+    )
+    rows = session.execute(select(steps.c.code, steps.c.region).order_by(steps.c.depth))
+    return [(found, region) for found, region in rows.tuples()]
+
+
+#: Organisations are nested trust → site → unit; a deeper chain (a loop in bad data) is cut here.
+MAX_DEPTH = 16
+
+
+def grants_in(
+    session: Session, role: Role, codes: Collection[str], region: str | None
+) -> list[tuple[User, RoleGrant]]:
+    """The grants of ``role`` in one of ``codes`` or (a regulator) in ``region``, with their
+    users, in the order they were granted."""
+    where: ColumnElement[bool] = GrantRow.organisation_code.in_(sorted(codes))
+    if region is not None:
+        where = or_(where, GrantRow.region == region)
+    rows = session.execute(
+        select(UserRow, GrantRow)
+        .join(GrantRow, GrantRow.user_id == UserRow.id)
+        .where(GrantRow.role == role.value, where)
+        .order_by(GrantRow.id)
+    )
+    return [(_to_user(user), _to_grant(grant, user.name)) for user, grant in rows.tuples()]

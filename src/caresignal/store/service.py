@@ -8,13 +8,16 @@ with a hint, before anything is written.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session, sessionmaker
 
-from caresignal.clock import Clock
+from caresignal.clock import Clock, SystemClock
 from caresignal.data.dataset import Dataset
 from caresignal.domain import Organisation, Role, RoleGrant, User
 from caresignal.errors import CaresignalError
@@ -30,6 +33,8 @@ __all__ = [
     "list_users",
     "parse_role",
     "revoke_role",
+    "set_password",
+    "sign_in",
     "sync_organisations",
 ]
 
@@ -278,3 +283,76 @@ def revoke_role(
             reason=reason,
         )
     return grant
+
+
+#: The shortest password accepted (NCSC guidance favours length over complexity rules).
+MIN_PASSWORD = 12
+
+_HASHER = PasswordHasher()
+
+
+def set_password(
+    sessions: sessionmaker[Session],
+    user_name: str,
+    password: str,
+    *,
+    actor: str,
+    clock: Clock,
+    reason: str,
+) -> User:
+    """Set the web password of ``user_name`` (stored as an argon2 hash; the audit entry records
+    that it changed, never the hash)."""
+    if len(password) < MIN_PASSWORD:
+        raise CaresignalError(
+            f"a password needs at least {MIN_PASSWORD} characters",
+            hint="a few unrelated words make a long password that is easy to remember",
+        )
+    hashed = _HASHER.hash(password)
+    with transaction(sessions) as session:
+        user = repo.find_user(session, user_name)
+        if user is None:
+            raise UnknownError(f"there is no user called {user_name!r}")
+        had = repo.password_hash(session, user_name) is not None
+        repo.set_password_hash(session, user, hashed)
+        audit.append(
+            session,
+            clock=clock,
+            actor=actor,
+            action="user.password",
+            entity="user",
+            entity_id=user.name,
+            before={"password": "set" if had else "none"},
+            after={"password": "set"},
+            reason=reason,
+        )
+    return user
+
+
+def sign_in(sessions: sessionmaker[Session], user_name: str, password: str) -> User | None:
+    """The user if ``password`` is theirs, else None (an unknown user, no password set, or a
+    wrong one all look the same). Takes about as long whether or not the user exists."""
+    with sessions() as session:
+        user = repo.find_user(session, user_name)
+        hashed = repo.password_hash(session, user_name)
+    try:
+        _HASHER.verify(hashed or _dummy_hash(), password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if user is None or hashed is None:
+        return None
+    if _HASHER.check_needs_rehash(hashed):
+        with transaction(sessions) as session:
+            repo.set_password_hash(session, user, _HASHER.hash(password))
+            audit.append(
+                session, clock=SystemClock(), actor=user.name, action="user.password",
+                entity="user", entity_id=user.name, before={"password": "set"},
+                after={"password": "set"}, reason="stored again with today's hashing parameters",
+            )  # fmt: skip
+    return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of nothing anyone can type, verified against when the user is unknown, so that
+    "no such user" takes as long as "wrong password"."""
+    return _HASHER.hash("\x00 caresignal: no such user \x00")

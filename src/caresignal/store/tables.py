@@ -64,6 +64,8 @@ class UserRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     email: Mapped[str] = mapped_column(String(320))
+    #: The argon2 hash of the user's web password; None until one is set (they cannot sign in).
+    password_hash: Mapped[str | None] = mapped_column(String(200))
 
 
 class GrantRow(Base):

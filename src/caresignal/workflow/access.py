@@ -42,35 +42,29 @@ def user(session: Session, name: str) -> User:
 
 
 def organisation_and_above(session: Session, code: str) -> list[str]:
-    """``code`` and the codes of its parents up to the trust, nearest first."""
-    chain: list[str] = []
-    current: str | None = code
-    while current is not None and current not in chain:
-        chain.append(current)
-        organisation = repo.find_organisation(session, current)
-        current = None if organisation is None else organisation.parent_code
-    return chain
+    """``code`` and the codes of its parents up to the trust, nearest first (just ``code`` when
+    the store does not know it)."""
+    return [found for found, _ in repo.chain(session, code)] or [code]
 
 
 def region_of(session: Session, code: str) -> str | None:
     """The region of the organisation ``code`` or of the nearest parent that names one."""
-    for each in organisation_and_above(session, code):
-        organisation = repo.find_organisation(session, each)
-        if organisation is not None and organisation.region:
-            return organisation.region
-    return None
+    return next((region for _, region in repo.chain(session, code) if region), None)
 
 
 def holds(session: Session, actor: User, roles: Iterable[Role], code: str) -> bool:
     """Whether ``actor`` holds one of ``roles`` in ``code`` or above it (a regulator: in its
     region)."""
     wanted = set(roles)
-    scope = set(organisation_and_above(session, code))
-    region = region_of(session, code) if Role.REGULATOR in wanted else None
+    found = repo.chain(session, code)
+    scope = {each for each, _ in found} or {code}
+    region = next((region for _, region in found if region), None)
     for grant in repo.grants_of(session, actor):
         if grant.role not in wanted:
             continue
-        if grant.organisation_code in scope or (region is not None and grant.region == region):
+        if grant.organisation_code in scope:
+            return True
+        if grant.role is Role.REGULATOR and region is not None and grant.region == region:
             return True
     return False
 
@@ -96,16 +90,17 @@ def authorise(
 def holders(session: Session, role: Role, code: str) -> list[User]:
     """The users holding ``role`` in ``code`` or above it (a regulator: in its region), nearest
     organisation first, each once."""
-    scopes = organisation_and_above(session, code)
-    region = region_of(session, code) if role is Role.REGULATOR else None
+    found = repo.chain(session, code)
+    scopes = [each for each, _ in found] or [code]
+    region = next((region for _, region in found if region), None)
     rank: dict[str, tuple[int, User]] = {}
-    for holder, grant in repo.grants_with_users(session, role):
+    for holder, grant in repo.grants_in(
+        session, role, scopes, region if role is Role.REGULATOR else None
+    ):
         if grant.organisation_code in scopes:
             distance = scopes.index(grant.organisation_code)
-        elif region is not None and grant.region == region:
-            distance = len(scopes)
         else:
-            continue
+            distance = len(scopes)
         if holder.name not in rank or distance < rank[holder.name][0]:
             rank[holder.name] = (distance, holder)
     return [holder for _, holder in sorted(rank.values(), key=lambda x: (x[0], x[1].name))]

@@ -439,4 +439,4 @@ def _scope(session: Session, organisation: str | None) -> list[str] | None:
             f"there is no organisation with code {organisation!r} in the store",
             hint="give a trust, site or unit code (`caresignal store sync` copies them)",
         )
-    return action_repo.organisation_and_below(session, organisation)
+    return repo.organisation_and_below(session, organisation)

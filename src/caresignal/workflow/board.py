@@ -308,12 +308,11 @@ def agenda(
         if not _may_read(session, actor, trust):
             raise UnknownError(f"there is no trust with code {trust!r} in the store")
         found: list[tuple[date, AgendaItem]] = []
-        for episode in episode_repo.episodes(session):
+        within = repo.organisation_and_below(session, trust)
+        for episode in episode_repo.episodes(session, units=within):
             if episode.state is S.CLOSED:
                 continue
             if signals.owner_rung(episode.state, episode.rung, rules) < executive:
-                continue
-            if trust not in access.organisation_and_above(session, episode.unit):
                 continue
             items = tuple(board_repo.items_about(session, "signal_episode", str(episode.id)))
             why = "a red signal" if episode.level == "red" else "escalated to the board"
@@ -344,7 +343,7 @@ def _actions_for_the_board(
     """Actions of the trust escalated to the executive's rung or above and not yet done, and
     recommendations closed without all their actions verified that the board has not seen."""
     found: list[tuple[date, AgendaItem]] = []
-    within = action_repo.organisation_and_below(session, trust)
+    within = repo.organisation_and_below(session, trust)
     for action in action_repo.actions(session, organisations=within):
         if action.rung < executive or action.status not in UNFINISHED:
             continue

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import holidays
 
-__all__ = ["add_working_days", "is_working_day"]
+__all__ = ["add_working_days", "is_working_day", "working_days_between"]
 
 
 @functools.cache
@@ -48,3 +48,21 @@ def add_working_days(day: date, n: int) -> date:
         if is_working_day(day):
             n -= 1
     return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """How many working days after ``start`` ``end`` falls: positive when ``end`` is later, 0 on
+    the same day, negative when ``end`` is earlier (a deadline already passed).
+
+    Examples
+    --------
+    From Christmas Eve 2025 to the following Tuesday, and back:
+
+    >>> working_days_between(date(2025, 12, 24), date(2025, 12, 30))
+    2
+    >>> working_days_between(date(2025, 12, 30), date(2025, 12, 24))
+    -2
+    """
+    if end < start:
+        return -working_days_between(end, start)
+    return sum(is_working_day(start + timedelta(days=n)) for n in range(1, (end - start).days + 1))

@@ -1,0 +1,40 @@
+"""Rendering pages: the Jinja2 templates (autoescaped), with what every page needs: the person
+signed in, the CSRF token for its forms, and the site's navigation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from caresignal import __version__
+from caresignal.web.security import csrf_token
+
+__all__ = ["STATIC", "TEMPLATES", "render"]
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+_templates = Jinja2Templates(directory=TEMPLATES)
+_templates.env.globals["version"] = __version__
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """The page ``template`` filled with ``context``, the signed-in user's name and a CSRF token."""
+    user = request.session.get("user")
+    return _templates.TemplateResponse(
+        request,
+        template,
+        {
+            "signed_in": user if isinstance(user, str) else None,
+            "csrf": csrf_token(request),
+            **context,
+        },
+        status_code=status_code,
+    )

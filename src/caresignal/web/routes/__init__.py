@@ -1,0 +1,1 @@
+"""The web app's routes: each page beside its JSON twin."""

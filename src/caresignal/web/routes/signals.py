@@ -1,0 +1,218 @@
+"""Signal episodes: the inbox, the list, one signal, and the moves on it (acknowledge, move on,
+close, comment), each page beside its JSON twin under ``/api/v1`` (docs/web.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from caresignal.domain.episodes import Episode
+from caresignal.web.deps import CurrentViewer, State
+from caresignal.web.pages import render
+from caresignal.web.security import check_csrf
+from caresignal.workflow import actions, board, service, views
+from caresignal.workflow.signals import parse_state
+
+__all__ = ["router"]
+
+router = APIRouter(dependencies=[Depends(check_csrf)])
+
+
+def _signal(state: State, viewer: CurrentViewer, episode_id: int) -> dict[str, Any]:
+    """Everything the signal page shows, as JSON-ready data."""
+    detail = views.visible_detail(state.sessions, viewer.name, episode_id)
+    episode = detail.episode
+    today = state.clock.today()
+    history = board.board_history(
+        state.sessions, "signal_episode", episode.id, actor=viewer.name, as_of=today
+    )
+    recommendations = actions.list_recommendations(state.sessions, episode_id=episode.id)
+    clocked = views.Clocked(
+        episode,
+        None if episode.deadline is None else views.working_days_between(today, episode.deadline),
+    )
+    return {
+        **clocked.to_dict(),
+        "findings": [finding.to_dict() for finding in detail.findings],
+        "history": [event.to_dict() for event in detail.events],
+        "board": history.to_dict(),
+        "recommendations": [r.to_dict(today) for r in recommendations],
+        "allowed": views.allowed_moves(state.sessions, viewer.name, episode),
+    }
+
+
+@router.get("/inbox", include_in_schema=False)
+def inbox_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
+    """The signals the person owns, overdue first."""
+    items = views.inbox(state.sessions, viewer.name, state.clock.today())
+    return render(request, "inbox.html", {"items": items, "viewer": viewer})
+
+
+@router.get("/api/v1/inbox", tags=["signals"])
+def inbox(state: State, viewer: CurrentViewer) -> list[dict[str, Any]]:
+    """The signal episodes the person owns (their role, where the episode is), overdue first,
+    with each clock in working days."""
+    return [
+        item.to_dict() for item in views.inbox(state.sessions, viewer.name, state.clock.today())
+    ]
+
+
+@router.get("/signals", include_in_schema=False)
+def signals_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
+    """Every signal episode the person's roles reach."""
+    items = views.visible_episodes(state.sessions, viewer.name, state.clock.today())
+    return render(request, "signals.html", {"items": items, "viewer": viewer})
+
+
+@router.get("/api/v1/signals", tags=["signals"])
+def signals(state: State, viewer: CurrentViewer, status: str | None = None) -> list[dict[str, Any]]:
+    """Every signal episode the person's roles reach (or those in one ``status``), overdue first."""
+    chosen = None if status is None else parse_state(status)
+    found = views.visible_episodes(state.sessions, viewer.name, state.clock.today(), chosen)
+    return [item.to_dict() for item in found]
+
+
+@router.get("/signals/{episode_id}", include_in_schema=False)
+def signal_page(request: Request, state: State, viewer: CurrentViewer, episode_id: int) -> Response:
+    """One signal: what was found, where it stands, its history and what the person may do."""
+    data = _signal(state, viewer, episode_id)
+    notice = request.session.pop("notice", None)
+    return render(request, "signal.html", {"signal": data, "viewer": viewer, "notice": notice})
+
+
+@router.get("/api/v1/signals/{episode_id}", tags=["signals"])
+def signal(state: State, viewer: CurrentViewer, episode_id: int) -> dict[str, Any]:
+    """One signal episode: its fields and clock, findings, history, board history,
+    recommendations and actions, and the moves the person may make."""
+    return _signal(state, viewer, episode_id)
+
+
+class Move(BaseModel):
+    """A move of an episode: to ``state`` (acknowledged, under_review, action_planned,
+    monitoring), why, and the version the person saw."""
+
+    state: str
+    reason: str = Field(min_length=1)
+    version: int | None = None
+
+
+class Closing(BaseModel):
+    """Closing an episode: the written rationale, the evidence, and the version seen."""
+
+    reason: str
+    evidence: list[str]
+    version: int | None = None
+
+
+class Comment(BaseModel):
+    """A comment on an episode."""
+
+    text: str
+
+
+def _move(state: State, viewer: CurrentViewer, episode_id: int, move: Move) -> Episode:
+    views.visible_detail(state.sessions, viewer.name, episode_id)  # not found unless visible
+    return service.transition(
+        state.sessions,
+        episode_id,
+        parse_state(move.state),
+        actor=viewer.name,
+        clock=state.clock,
+        reason=move.reason,
+        expected_version=move.version,
+        rules=state.rules,
+    )
+
+
+def _close(state: State, viewer: CurrentViewer, episode_id: int, closing: Closing) -> Episode:
+    views.visible_detail(state.sessions, viewer.name, episode_id)
+    return service.close(
+        state.sessions,
+        episode_id,
+        actor=viewer.name,
+        clock=state.clock,
+        reason=closing.reason,
+        evidence=closing.evidence,
+        expected_version=closing.version,
+    )
+
+
+def _comment(state: State, viewer: CurrentViewer, episode_id: int, comment: Comment) -> None:
+    views.visible_detail(state.sessions, viewer.name, episode_id)
+    service.comment(state.sessions, episode_id, comment.text, actor=viewer.name, clock=state.clock)
+
+
+@router.post("/api/v1/signals/{episode_id}/moves", tags=["signals"])
+def move_signal(state: State, viewer: CurrentViewer, episode_id: int, move: Move) -> dict[str, Any]:
+    """Move the episode on (acknowledging is a move to ``acknowledged``)."""
+    return _move(state, viewer, episode_id, move).to_dict()
+
+
+@router.post("/api/v1/signals/{episode_id}/close", tags=["signals"])
+def close_signal(
+    state: State, viewer: CurrentViewer, episode_id: int, closing: Closing
+) -> dict[str, Any]:
+    """Close the episode with a written rationale and evidence."""
+    return _close(state, viewer, episode_id, closing).to_dict()
+
+
+@router.post("/api/v1/signals/{episode_id}/comments", tags=["signals"])
+def comment_signal(
+    state: State, viewer: CurrentViewer, episode_id: int, comment: Comment
+) -> dict[str, Any]:
+    """Add a comment to the episode's history."""
+    _comment(state, viewer, episode_id, comment)
+    return {"episode": episode_id, "comment": comment.text.strip()}
+
+
+def _back(request: Request, episode_id: int, notice: str) -> RedirectResponse:
+    request.session["notice"] = notice
+    return RedirectResponse(f"/signals/{episode_id}", status_code=303)
+
+
+@router.post("/signals/{episode_id}/moves", include_in_schema=False)
+def move_form(
+    request: Request,
+    state: State,
+    viewer: CurrentViewer,
+    episode_id: int,
+    target: Annotated[str, Form(alias="state")],
+    reason: Annotated[str, Form()],
+    version: Annotated[int, Form()],
+) -> RedirectResponse:
+    """The form twin of moving an episode on."""
+    episode = _move(state, viewer, episode_id, Move(state=target, reason=reason, version=version))
+    return _back(request, episode_id, f"The signal is now {episode.state.value.replace('_', ' ')}.")
+
+
+@router.post("/signals/{episode_id}/close", include_in_schema=False)
+def close_form(
+    request: Request,
+    state: State,
+    viewer: CurrentViewer,
+    episode_id: int,
+    reason: Annotated[str, Form()],
+    evidence: Annotated[str, Form()],
+    version: Annotated[int, Form()],
+) -> RedirectResponse:
+    """The form twin of closing: one piece of evidence per line."""
+    items = [line.strip() for line in evidence.splitlines() if line.strip()]
+    _close(state, viewer, episode_id, Closing(reason=reason, evidence=items, version=version))
+    return _back(request, episode_id, "The signal is closed.")
+
+
+@router.post("/signals/{episode_id}/comments", include_in_schema=False)
+def comment_form(
+    request: Request,
+    state: State,
+    viewer: CurrentViewer,
+    episode_id: int,
+    text: Annotated[str, Form()],
+) -> RedirectResponse:
+    """The form twin of commenting."""
+    _comment(state, viewer, episode_id, Comment(text=text))
+    return _back(request, episode_id, "Your comment was added.")
