@@ -3,15 +3,16 @@ them after a year and more of people acting on some and ignoring others.
 
 On the first run (a store with no signal episodes yet), :func:`build_history` copies the
 organisations into the store, gives each trust, site and unit with a signal the people of the
-escalation ladder, and then replays the past day by day (the last two years at most) through
-the same use cases a real installation runs: each finding opens or extends its episode on the
-day it first crossed, the escalation clock runs before anything else happens on a day, and each
-trust's board meets on the first Thursday of the month and is shown its agenda. About half the
-problems are acted on promptly, a fifth only once escalated to the divisional director, and the
-rest are ignored: they climb the ladder to the board and the regulator, and the board notes them
-month after month. Which problem gets which fate is drawn from ``seed``, so the history is the
-same on every machine. Every step is dated by a clock set to that day, so the audit log reads as
-the years happened. Later runs leave the store alone and only summarise it.
+escalation ladder, and then replays the past day by day (the last eighteen months at most)
+through the same use cases a real installation runs: each finding opens or extends its episode
+on the day it first crossed, the escalation clock runs before anything else happens on a day,
+and each trust's board meets in public every other month (the first Thursday of January, March,
+and so on) and is shown its agenda. About half the problems are acted on promptly, a fifth only
+once escalated to the divisional director, and the rest are ignored: they climb the ladder to
+the board and the regulator, and the board notes them meeting after meeting. Which problem gets
+which fate is drawn from ``seed``, so the history is the same on every machine. Every step is
+dated by a clock set to that day, so the audit log reads as the months happened. Later runs
+leave the store alone and only summarise it.
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ Key = tuple[str, str, str]
 
 #: The share of problems acted on promptly, acted on once escalated, and ignored.
 FATES = (("prompt", 0.5), ("late", 0.2), ("ignored", 0.3))
-#: How far back the replay goes: a finding that first crossed earlier opens its episode on the
-#: first day of the replay (as if caresignal had been installed then).
-SPAN = timedelta(days=2 * 365)
+#: How far back the replay goes (eighteen months): a finding that first crossed earlier opens
+#: its episode on the first day of the replay (as if caresignal had been installed then).
+SPAN = timedelta(days=548)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +183,7 @@ class _Replay:
         self._people(start)
         for key, day in self.opened.items():
             self._schedule(key, day)
-        meetings = set(_first_thursdays(start, self.as_of))
+        meetings = {day for day in _first_thursdays(start, self.as_of) if day.month % 2}
         days = sorted(set(self.by_day) | set(self.plans) | meetings | {self.as_of})
         for day in days:
             if day > self.as_of:

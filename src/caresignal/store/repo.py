@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, literal, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from caresignal.domain import Organisation, Role, RoleGrant, User
@@ -78,6 +78,7 @@ def find_organisation(session: Session, code: str) -> Organisation | None:
 
 def put_organisation(session: Session, organisation: Organisation) -> None:
     """Insert ``organisation``, or overwrite the one with its code."""
+    session.info.pop("chains", None)  # what :func:`chain` kept may no longer hold
     row = session.get(OrganisationRow, organisation.code) or OrganisationRow(code=organisation.code)
     row.name = organisation.name
     row.level = organisation.level
@@ -205,7 +206,16 @@ def organisation_and_below(session: Session, code: str) -> list[str]:
 
 def chain(session: Session, code: str) -> list[tuple[str, str | None]]:
     """``code`` and its parents up to the trust, nearest first, each with its region, in one
-    query (empty when ``code`` is not in the store)."""
+    query (empty when ``code`` is not in the store). Kept for the rest of the session, which
+    asks again and again while a use case checks roles and finds whom to tell."""
+    known: dict[str, list[tuple[str, str | None]]] = session.info.setdefault("chains", {})
+    if code not in known:
+        rows = session.execute(_CHAIN, {"code": code}).tuples()
+        known[code] = [(found, region) for found, region in rows]
+    return list(known[code])
+
+
+def _chain_query() -> Select[tuple[str, str | None]]:
     start = (
         select(
             OrganisationRow.code,
@@ -213,7 +223,7 @@ def chain(session: Session, code: str) -> list[tuple[str, str | None]]:
             OrganisationRow.region,
             literal(0).label("depth"),
         )
-        .where(OrganisationRow.code == code)
+        .where(OrganisationRow.code == bindparam("code"))
         .cte("chain", recursive=True)
     )
     parent = aliased(OrganisationRow)
@@ -222,12 +232,13 @@ def chain(session: Session, code: str) -> list[tuple[str, str | None]]:
         .join(start, parent.code == start.c.parent_code)
         .where(start.c.depth < MAX_DEPTH)
     )
-    rows = session.execute(select(steps.c.code, steps.c.region).order_by(steps.c.depth))
-    return [(found, region) for found, region in rows.tuples()]
+    return select(steps.c.code, steps.c.region).order_by(steps.c.depth)
 
 
 #: Organisations are nested trust → site → unit; a deeper chain (a loop in bad data) is cut here.
 MAX_DEPTH = 16
+#: The query of :func:`chain`, built once so that SQLAlchemy compiles it once.
+_CHAIN = _chain_query()
 
 
 def grants_in(
