@@ -61,6 +61,15 @@ class Settings(BaseSettings):
             "travel over plain http to this machine. Never on a shared server."
         ),
     )
+    escalation_minutes: int = Field(
+        default=15,
+        ge=0,
+        description=(
+            "How often the web server runs the escalation clock and sends the notifications "
+            "that are due, in minutes; 0 turns it off (then run `caresignal escalate` on a "
+            "schedule of your own)."
+        ),
+    )
     workflow_rules: Path | None = Field(
         default=None,
         description=(

@@ -3,13 +3,17 @@ who sees and does what on the signal pages and their JSON twins (SQLite and Post
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 from web_helpers import CLOCK, PASSWORD, SECRET, Site, csrf_of, open_site, sign_in
 
+from caresignal.clock import FixedClock
 from caresignal.errors import CaresignalError
 from caresignal.settings import Settings
 from caresignal.store import audit
@@ -273,3 +277,21 @@ def test_the_session_key_signs_the_cookie(site: Site) -> None:
     assert len(SECRET) >= 32
     sign_in(forged, "lead")
     assert forged.get("/api/v1/me").status_code == 200
+
+
+def test_the_server_runs_the_escalation_clock(site: Site) -> None:
+    # The same store, served by a second app whose clock reads a week later and runs the
+    # escalation clock on start: the amber signal due on 25 November has climbed.
+    later = FixedClock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    settings = site.settings.model_copy(update={"escalation_minutes": 60})
+    app = create_app(settings, clock=later)
+    with TestClient(app, base_url="https://testserver"):
+        deadline = time.monotonic() + 30
+        while service.get_episode(site.sessions, 3).episode.rung == 0:
+            assert time.monotonic() < deadline, "the clock did not run"
+            time.sleep(0.05)
+    episode = service.get_episode(site.sessions, 3).episode
+    assert episode.owner_role is not None
+    assert episode.owner_role.value == "divisional_director"
+    with site.sessions() as session:
+        assert audit.entries(session)[-1].actor == "caresignal-server"

@@ -94,7 +94,7 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> None:
 def open_site(database_url: str) -> Iterator[Site]:
     """The app on a store with two trusts, :data:`PEOPLE` and three open episodes: #1 at
     RYY01-MAT, #2 a red one at RZZ01-MAT (term_hie) and #3 an amber one at RZZ01-MAT."""
-    settings = Settings(database_url=database_url, secret_key=SECRET)
+    settings = Settings(database_url=database_url, secret_key=SECRET, escalation_minutes=0)
     app = create_app(settings, clock=CLOCK)
     clients: list[TestClient] = []
 
@@ -139,3 +139,4 @@ def open_site(database_url: str) -> Iterator[Site]:
     finally:
         for made in clients:
             made.__exit__(None, None, None)
+        sessions.kw["bind"].dispose()  # also when no client started the app

@@ -8,6 +8,8 @@ session's CSRF token; every response carries the security headers.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,9 +27,10 @@ from caresignal.errors import CaresignalError
 from caresignal.settings import Settings
 from caresignal.store import database_url, open_store
 from caresignal.web import errors
+from caresignal.web.clock_task import run_clock_forever
 from caresignal.web.deps import AppState, SignInRequiredError
 from caresignal.web.pages import STATIC
-from caresignal.web.routes import auth, signals
+from caresignal.web.routes import actions, audit, auth, board, signals
 from caresignal.web.security import LoginLimiter, SecurityHeaders
 from caresignal.workflow.rules import Rules, load_rules
 
@@ -76,9 +79,19 @@ def create_app(
     )
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if settings.escalation_minutes > 0:
+            task = asyncio.create_task(run_clock_forever(state, settings.escalation_minutes))
+        app.state.clock_task = task
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            engine.dispose()
 
     app = FastAPI(
         title="caresignal",
@@ -109,4 +122,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
     app.include_router(signals.router)
+    app.include_router(board.router)
+    app.include_router(actions.router)
+    app.include_router(audit.router)
     return app
