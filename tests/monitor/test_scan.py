@@ -193,7 +193,10 @@ class _RecordingBackend(LocalBackend):
         self.units: list[str] = []
 
     def each(self, work: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
-        self.units += [getattr(task, "unit", "?") for task in tasks]
+        # A task is one unit's chart, or a batch of units' SPC charts computed together.
+        self.units += [
+            unit for task in tasks for unit in getattr(task, "units", [getattr(task, "unit", "?")])
+        ]
         return list(reversed([work(task) for task in reversed(tasks)]))
 
 

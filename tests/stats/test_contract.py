@@ -57,6 +57,7 @@ CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "poisson": ((COUNTS, np.full(30, 18.0)), {"rate_ratio": 1.5, "h": 3.0}),
     "vlad": ((OUTCOME, RISK), {}),
     "weights": ((OUTCOME, RISK), {"odds_ratio": 0.5}),
+    "poisson_weights": ((COUNTS, np.full(30, 18.0)), {"rate_ratio": 1.5}),
     "bernoulli_cusum_arl": ((RISK,), {"odds_ratio": 2.0, "h": 2.0}),
     "bernoulli_cusum_threshold": ((RISK,), {"odds_ratio": 2.0, "arl0": 500.0}),
     "describe_false_alarm_rate": ((5000.0, 300.0), {}),

@@ -12,8 +12,9 @@ would give.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -54,14 +55,35 @@ class DesignPool:
     """
 
     def __init__(
-        self, cache: ThresholdCache, workers: int = 1, minimum: int = MIN_PARALLEL
+        self,
+        cache: ThresholdCache | Callable[[], ThresholdCache],
+        workers: int = 1,
+        minimum: int = MIN_PARALLEL,
     ) -> None:
-        self.cache = cache
+        self._cache = cache if isinstance(cache, ThresholdCache) else None
+        self._load = None if isinstance(cache, ThresholdCache) else cache
+        #: How many designs the cache held when it was read (None until it is).
+        self.known: int | None = None if self._cache is None else len(self._cache)
         self.workers = workers
         self.minimum = minimum
         #: How many designs the workers have made.
         self.designed = 0
         self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def cache(self) -> ThresholdCache:
+        """The designs: read when first needed (a scan that carries every chart on from its
+        kept state, designs included, never reads them)."""
+        if self._cache is None:
+            assert self._load is not None
+            self._cache = self._load()
+            self.known = len(self._cache)
+        return self._cache
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the cache was read (or given)."""
+        return self._cache is not None
 
     def __enter__(self) -> DesignPool:
         return self
@@ -134,9 +156,8 @@ def designing(directory: Path, cache: ThresholdCache | None, workers: int) -> It
     """A :class:`DesignPool` over ``cache``, or over the designs kept in ``directory`` when none
     is given; those, with any new ones, are written back when the work ends without an error."""
     keep = cache is None
-    designs = read_threshold_cache(directory) if cache is None else cache
-    known = len(designs)
-    with DesignPool(designs, workers) as pool:
+    source = functools.partial(read_threshold_cache, directory) if cache is None else cache
+    with DesignPool(source, workers) as pool:
         yield pool
-    if keep and len(designs) > known:
-        write_threshold_cache(directory, designs)
+    if keep and pool.loaded and pool.known is not None and len(pool.cache) > pool.known:
+        write_threshold_cache(directory, pool.cache)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 from scipy import stats
 
@@ -50,13 +51,7 @@ def funnel_findings(
     start, end = window
     proportion = spec.get("kind") == "proportion"
     size_column = "denominator" if proportion else str(spec.get("expected"))
-    totals = (
-        points.filter(pl.col("period_start").is_between(start, end))
-        .group_by("unit")
-        .agg(pl.col("numerator").sum(), pl.col(size_column).sum().alias("size"))
-        .filter(pl.col("size") > 0)
-        .sort("unit")
-    )
+    totals = _totals(points.filter(pl.col("period_start").is_between(start, end)), size_column)
     if totals.height < MIN_UNITS:
         reason = f"fewer than {MIN_UNITS} units with data in {start} to {end}"
         return [], [Skipped("*", indicator.id, "funnel", reason)]
@@ -119,6 +114,29 @@ def funnel_findings(
             )
         )
     return found, []
+
+
+def _totals(window: pl.DataFrame, size_column: str) -> pl.DataFrame:
+    """Each unit's numerator and size summed over ``window``, units with a positive size, sorted.
+
+    The sums run over each unit's months in date order (``numpy.add.reduceat``), so they are
+    the same however the points were read or laid out in memory.
+    """
+    rows = window.sort("unit", "period_start")
+    units = rows.get_column("unit")
+    if rows.height == 0:
+        return pl.DataFrame(schema={"unit": pl.String, "numerator": pl.Float64, "size": pl.Float64})
+    starts = np.flatnonzero((units != units.shift(1)).fill_null(True).to_numpy())
+    numerator = rows.get_column("numerator").cast(pl.Float64).fill_null(0.0).to_numpy()
+    size = rows.get_column(size_column).cast(pl.Float64).fill_null(0.0).to_numpy()
+    totals = pl.DataFrame(
+        {
+            "unit": units.gather(starts),
+            "numerator": np.add.reduceat(numerator, starts),
+            "size": np.add.reduceat(size, starts),
+        }
+    )
+    return totals.filter(pl.col("size") > 0)
 
 
 def _outside(

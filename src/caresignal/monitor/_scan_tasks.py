@@ -9,7 +9,7 @@ the SPC charts and funnels; period series become monthly points directly. Only c
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -24,7 +24,9 @@ __all__ = [
     "MONTHLY_COLUMNS",
     "CaseArrays",
     "case_cusum_tasks",
+    "empty_points",
     "monthly",
+    "nominal_end",
     "period_cusum_tasks",
     "spc_tasks",
 ]
@@ -87,8 +89,26 @@ def case_cusum_tasks(
     source = str(spec.get("expected"))
     expected = cases.risk_model if source == "risk_model" else cases.reference
     window = _window(series, source)
+    ends = None
+    if window is not None:
+        ends = window[1]  # a fit's window is recorded whole
+        if source != "risk_model" and indicator.reference is not None:
+            ends = nominal_end(indicator.reference.baseline, window[0])
     where = (series.units, series.offsets, cases.days)
-    return _cusum_tasks(indicator, spec, *where, cases.outcome, expected, window, as_of, source)
+    tasks = _cusum_tasks(indicator, spec, *where, cases.outcome, expected, window, as_of, source)
+    return _settled(tasks, ends, as_of)
+
+
+def nominal_end(window: Window, start: dt.date) -> dt.date:
+    """The last day of a baseline window that starts on ``start``, whatever the as-of date."""
+    return frames.resolve_window(window, start, dt.date.max)[1]
+
+
+def _settled(tasks: list[CusumTask], ends: dt.date | None, as_of: dt.date) -> list[CusumTask]:
+    """``tasks``, marked settled when their baseline window ``ends`` on or before ``as_of``."""
+    if ends is None or ends > as_of:
+        return tasks
+    return [replace(task, settled=True) for task in tasks]
 
 
 def _cusum_tasks(
@@ -136,6 +156,12 @@ def _cusum_tasks(
             )
         )
     return tasks
+
+
+def empty_points() -> pl.DataFrame:
+    """A monthly frame with no rows."""
+    schema = dict.fromkeys(MONTHLY_COLUMNS, pl.Float64)
+    return pl.DataFrame(schema=schema | {"unit": pl.String, "period_start": pl.Date})
 
 
 def _complete(frame: pl.DataFrame, period: str, as_of: dt.date) -> pl.DataFrame:
@@ -249,13 +275,15 @@ def period_cusum_tasks(
     days = _days(usable.get_column("period_start"))
     observed = _floats(usable.get_column("numerator"))
     expected = _floats(usable.get_column(column))
-    window = None
-    if indicator.reference is not None and days.size:
+    window = ends = None
+    if days.size:
         first = dt.date.fromisoformat(str(days.min()))
-        window = frames.resolve_window(indicator.reference.baseline, first, as_of)
-    if window is None and days.size:
-        first = dt.date.fromisoformat(str(days.min()))
-        window = frames.resolve_window(Window(first_months=12), first, as_of)
-    return _cusum_tasks(
+        baseline = Window(first_months=12)
+        if indicator.reference is not None:
+            baseline = indicator.reference.baseline
+        window = frames.resolve_window(baseline, first, as_of)
+        ends = nominal_end(baseline, first)
+    tasks = _cusum_tasks(
         indicator, spec, units, offsets, days, observed, expected, window, as_of, source
     )
+    return _settled(tasks, ends, as_of)

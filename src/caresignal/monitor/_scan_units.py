@@ -9,15 +9,16 @@ may run the tasks anywhere (a loop here, ``applyInPandas`` on a cluster).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from caresignal.monitor import _scan_words as words
 from caresignal.monitor._catalogue_types import Indicator, MethodSpec
-from caresignal.monitor._scan_cusum import Episode, episodes, reset_threshold
+from caresignal.monitor._scan_cusum import ChartState, Episode, episodes, reset_threshold
 from caresignal.monitor._scan_types import Finding, Skipped
 from caresignal.monitor.thresholds import (
     FalseAlarmTargets,
@@ -35,16 +36,20 @@ __all__ = [
     "HOLD_DAYS",
     "MIN_BASELINE_STEPS",
     "MIN_POINTS",
+    "ChartPoints",
     "CusumTask",
     "DesignInput",
+    "EpisodeSums",
     "Outcome",
     "SpcTask",
     "chart_direction",
     "chart_episodes",
     "chart_ratio",
     "cusum_chart",
+    "cusum_finding",
     "day_of",
     "design_input",
+    "design_settled",
     "month_end",
     "run_cusum",
     "run_spc",
@@ -53,6 +58,7 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 Days = NDArray[np.datetime64]
+IntArray = NDArray[np.int64]
 
 #: A red signal stays a finding for this many days after it fired (the chart has reset).
 HOLD_DAYS = 365
@@ -79,7 +85,11 @@ class CusumTask:
     Poisson chart each step is a period (counts and expected counts). ``baseline`` is the run
     of steps in the baseline window the thresholds are designed on, and ``years`` the length of
     the unit's part of that window in years. ``given`` is :func:`design_input`'s answer when it
-    was worked out already (by :class:`~caresignal.monitor._scan_designs.DesignPool`).
+    was worked out already (by :class:`~caresignal.monitor._scan_designs.DesignPool`). ``state``
+    is the chart after the steps before these, when it is carried on from an earlier scan
+    (:mod:`caresignal.monitor._scan_carry`); the steps are then only the new ones. ``settled``
+    says that the baseline window ended before the as-of date, so later steps cannot fall in it;
+    ``design`` is the chart's design when it is known already (kept with the state).
     """
 
     indicator: Indicator
@@ -93,6 +103,9 @@ class CusumTask:
     as_of: dt.date
     expected_from: str
     given: DesignInput | str | None = None
+    state: ChartState | None = None
+    settled: bool = False
+    design: ThresholdDesign | None = None
 
 
 def _skip(task: CusumTask | SpcTask, reason: str) -> Outcome:
@@ -153,8 +166,17 @@ def design_input(task: CusumTask) -> DesignInput | str:
     return DesignInput("poisson", expected_mix(steps), ratio, per_year, targets)
 
 
+def design_settled(task: CusumTask) -> bool:
+    """Whether the unit's design input can no longer change as steps are added: it comes from
+    the baseline window's steps (enough of them) and that window ended before the as-of date."""
+    steps = task.baseline.stop - task.baseline.start
+    return task.settled and steps >= MIN_BASELINE_STEPS and task.years > 0
+
+
 def design_for(task: CusumTask, cache: ThresholdCache | None) -> ThresholdDesign | str:
     """The unit's amber and red thresholds from its baseline steps, or why there are none."""
+    if task.design is not None:
+        return task.design
     given = design_input(task)
     if isinstance(given, str):
         return given
@@ -265,25 +287,54 @@ def current_episode(
 def _cusum_finding(
     task: CusumTask, design: ThresholdDesign, episode: Episode, signals: int
 ) -> Finding:
+    window = slice(episode.began, episode.end + 1)
+    return cusum_finding(
+        task,
+        design,
+        EpisodeSums(
+            began=task.days[episode.began],
+            crossed=task.days[episode.crossed],
+            red=episode.red is not None,
+            observed=float(task.observed[window].sum()),
+            expected=float(task.expected[window].sum()),
+        ),
+        signals,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeSums:
+    """What a finding says of an episode: its first day, the day it crossed its highest level,
+    whether that was red, and its events observed and expected."""
+
+    began: np.datetime64
+    crossed: np.datetime64
+    red: bool
+    observed: float
+    expected: float
+
+
+def cusum_finding(
+    task: CusumTask, design: ThresholdDesign, episode: EpisodeSums, signals: int
+) -> Finding:
+    """The finding of the unit's chart for ``episode`` (with ``signals`` recent red signals)."""
     method = task.method
     ratio = chart_ratio(task)
     direction = chart_direction(task)
-    window = slice(episode.began, episode.end + 1)
-    observed = float(task.observed[window].sum())
-    expected = float(task.expected[window].sum())
+    observed, expected = episode.observed, episode.expected
     interval = words.ratio_interval(observed, expected)
     oe = observed / expected if expected > 0 else None
-    level: LevelDesign = design.red if episode.red is not None else design.amber
-    began = day_of(task.days[episode.began])
+    level: LevelDesign = design.red if episode.red else design.amber
+    began = day_of(episode.began)
     return Finding(
         unit=task.unit,
         indicator=task.indicator.id,
         title=task.indicator.title,
         method=method.method,
         chart=_chart_words(method.method, ratio, task.expected_from),
-        level=episode.level,
+        level="red" if episode.red else "amber",
         direction=direction,
-        first_crossed=day_of(task.days[episode.crossed]),
+        first_crossed=day_of(episode.crossed),
         change_began=began,
         observed=observed,
         expected=expected,
@@ -346,10 +397,14 @@ def spc_options(indicator: Indicator, method: MethodSpec) -> dict[str, Any]:
     return options
 
 
-def spc_chart(task: SpcTask) -> spc.ControlChart:
-    """The unit's Making Data Count chart of the method (p, u or XmR)."""
+def spc_chart(task: SpcTask, rebase_at: Sequence[int] | IntArray = ()) -> spc.ControlChart:
+    """The unit's Making Data Count chart of the method (p, u or XmR).
+
+    ``rebase_at`` starts a new limit group at those points (several units' points laid end to
+    end, see :mod:`caresignal.monitor._scan_spc`).
+    """
     method = task.method
-    options = spc_options(task.indicator, method)
+    options = spc_options(task.indicator, method) | {"rebase_at": rebase_at}
     multiplier = float(method.get("multiplier"))  # type: ignore[arg-type]
     if method.method == "xmr":
         values = task.numerator / task.denominator * multiplier
@@ -359,15 +414,35 @@ def spc_chart(task: SpcTask) -> spc.ControlChart:
     return chart(task.numerator, task.denominator, laney=laney, multiplier=multiplier, **options)
 
 
+class ChartPoints(Protocol):
+    """What :func:`run_spc` reads of a chart: its values, centre, point types and rules."""
+
+    @property
+    def values(self) -> FloatArray: ...
+
+    @property
+    def centre(self) -> FloatArray: ...
+
+    @property
+    def point_type(self) -> NDArray[np.object_]: ...
+
+    @property
+    def rule(self) -> NDArray[np.object_]: ...
+
+
 #: Points a rule needs before it flags, by rule (``None``: read from the method).
 _RULE_POINTS = {"outside_limits": 1, "two_in_three": 2}
 
 
-def run_spc(task: SpcTask) -> Outcome:
-    """The unit's finding if its latest month is a special cause (Making Data Count)."""
+def run_spc(task: SpcTask, chart: ChartPoints | None = None) -> Outcome:
+    """The unit's finding if its latest month is a special cause (Making Data Count).
+
+    ``chart`` is the unit's chart when it was computed already (with other units' charts).
+    """
     if task.periods.size < MIN_POINTS:
         return _skip(task, f"fewer than {MIN_POINTS} complete months")
-    chart = spc_chart(task)
+    if chart is None:
+        chart = spc_chart(task)
     kind = str(chart.point_type[-1])
     if kind not in ("special_cause_concern", "special_cause_improvement"):
         return Outcome()
@@ -382,7 +457,7 @@ def run_spc(task: SpcTask) -> Outcome:
 
 
 def _spc_finding(
-    task: SpcTask, chart: spc.ControlChart, rule: str, first: int, crossed: int, kind: str
+    task: SpcTask, chart: ChartPoints, rule: str, first: int, crossed: int, kind: str
 ) -> Finding:
     direction = "concern" if kind == "special_cause_concern" else "improvement"
     run = slice(first, task.periods.size)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 
 from scipy import stats
@@ -43,10 +44,18 @@ def ratio_interval(
     """
     if not expected > 0.0:
         return None, None
+    low, high = _poisson_limits(observed, level)
+    return low / expected, high / expected
+
+
+@functools.lru_cache(maxsize=4096)
+def _poisson_limits(observed: float, level: float) -> tuple[float, float]:
+    """The Garwood limits of a Poisson mean for ``observed`` events (kept: findings of a scan
+    share their counts, and each quantile costs a root search)."""
     alpha = 1.0 - level
     low = 0.0 if observed <= 0 else float(stats.chi2.ppf(alpha / 2, 2 * observed)) / 2
     high = float(stats.chi2.ppf(1 - alpha / 2, 2 * observed + 2)) / 2
-    return low / expected, high / expected
+    return low, high
 
 
 def month(day: dt.date) -> str:

@@ -262,3 +262,31 @@ def _unit_slices(parts: Sequence[pl.DataFrame], units: Sequence[str]) -> list[pl
             slices.append(part.slice(start, end - start))
             last = part.row(end - 1)[1:3]
     return slices
+
+
+def new_case_rows(
+    snapshot: Snapshot,
+    indicators: Sequence[Indicator],
+    units: Mapping[str, Sequence[str]],
+    new: tuple[BatchEntry, ...],
+    fits: Mapping[str, FitRecord | None],
+) -> dict[str, pl.DataFrame]:
+    """The indicators' cases in the batches ``new`` alone (none a correction), each with its
+    predicted risk from its recorded fit: :data:`cache.COLUMNS`, in the series order.
+
+    These are the rows a series built from every batch would have from those batches (the
+    series cache computes a new batch's piece the same way); a scan that carries its charts on
+    from an earlier scan reads only them.
+    """
+    items = list(indicators)
+    lazy = _new_cases(snapshot, items, units, new)
+    rows: dict[str, pl.DataFrame] = {}
+    for item in items:
+        cases = lazy.pop(item.id).collect()
+        fit = fits[item.id]
+        if fit is None:
+            risk = pl.repeat(None, cases.height, dtype=pl.Float64, eager=True)
+        else:
+            risk = predict(fit.model, cases.drop(BATCH))
+        rows[item.id] = cases.with_columns(risk.alias("risk_model")).select(cache.COLUMNS)
+    return rows

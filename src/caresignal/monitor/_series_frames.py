@@ -201,17 +201,23 @@ def offsets(
 
 
 def periods(
-    snapshot: Snapshot, indicator: Indicator, units: list[str], as_of: dt.date
+    snapshot: Snapshot,
+    indicator: Indicator,
+    units: list[str],
+    as_of: dt.date,
+    source: pl.LazyFrame | None = None,
 ) -> pl.DataFrame:
     """Numerator, denominator and expected per unit and period, up to ``as_of``.
 
     Columns :data:`PERIOD_COLUMNS` but ``reference`` (:func:`reference_column` adds it), sorted
     by unit and period start. ``expected`` is the sum of the counts table's ``expected`` column,
-    null where no row gives one (always null otherwise).
+    null where no row gives one (always null otherwise). ``source`` reads those rows instead of
+    the table's current records (some batches only).
     """
     definition = indicator.definition
     date = definition.date_column
-    rows = snapshot.table(indicator.table).filter(
+    table = snapshot.table(indicator.table) if source is None else source
+    rows = table.filter(
         definition.population_expr()
         & pl.col(indicator.unit_column).is_in(units)
         & on_or_before(date, as_of)

@@ -16,7 +16,9 @@ Key = tuple[Any, ...]
 
 def _as_tuple(value: Any) -> Any:
     """Lists read back from JSON become tuples again, so keys hash as they did."""
-    return tuple(_as_tuple(item) for item in value) if isinstance(value, list) else value
+    if not isinstance(value, list):
+        return value
+    return tuple(_as_tuple(item) if isinstance(item, list) else item for item in value)
 
 
 class ThresholdCache:

@@ -14,15 +14,17 @@ task functions elsewhere). Only the funnel, which compares units, reads every un
   latest month is a special cause by the Making Data Count rules.
 - **Funnels** flag the units outside the limits over the last complete months.
 
-Threshold designs are kept in ``<data-dir>/cache/thresholds.json`` between scans (a cache:
-deleting it is safe). :func:`write_findings` writes a result to ``findings.parquet``. See
+Threshold designs are kept in ``<data-dir>/cache/thresholds.json`` between scans, and each
+scan keeps its state in ``<data-dir>/cache/scan/`` (every chart where it left it, each unit's
+months): a later scan reads only the batches imported since and carries each chart on over them,
+finding exactly what a scan of the whole series finds (:mod:`._scan_resume`). Both are caches:
+deleting them is safe. :func:`write_findings` writes a result to ``findings.parquet``. See
 ``docs/scan.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -33,22 +35,17 @@ import polars as pl
 
 from caresignal.clock import Clock
 from caresignal.data.dataset import Dataset, Snapshot, replace_file
+from caresignal.monitor import _series_frames as frames
 from caresignal.monitor._catalogue_types import CASE_TABLES, Indicator
 from caresignal.monitor._scan_designs import (
     THRESHOLD_CACHE,
-    DesignPool,
     designing,
     read_threshold_cache,
     write_threshold_cache,
 )
-from caresignal.monitor._scan_funnel import funnel_findings
-from caresignal.monitor._scan_tasks import (
-    CaseArrays,
-    case_cusum_tasks,
-    monthly,
-    period_cusum_tasks,
-    spc_tasks,
-)
+from caresignal.monitor._scan_indicator import full_indicator
+from caresignal.monitor._scan_resume import resume_all
+from caresignal.monitor._scan_state import IndicatorState, ScanState, read_state, write_state
 from caresignal.monitor._scan_types import (
     FINDING_COLUMNS,
     Finding,
@@ -57,18 +54,10 @@ from caresignal.monitor._scan_types import (
     Skipped,
     severity,
 )
-from caresignal.monitor._scan_units import (
-    CusumTask,
-    Outcome,
-    SpcTask,
-    month_end,
-    run_cusum,
-    run_spc,
-    spc_options,
-)
+from caresignal.monitor._scan_units import month_end, spc_options
 from caresignal.monitor._thresholds_national import national_sentence
 from caresignal.monitor.catalogue import Catalogue
-from caresignal.monitor.series import CaseSeries, ModelFitError, Series, build_all
+from caresignal.monitor.series import ModelFitError, Series, build_all
 from caresignal.monitor.thresholds import ThresholdCache, ThresholdDesign
 
 __all__ = [
@@ -172,29 +161,95 @@ def scan(
     """
     snapshot = dataset.snapshot() if isinstance(dataset, Dataset) else dataset
     backend = LocalBackend() if backend is None else backend
-    built, failed = series_of(backend, snapshot, catalogue, as_of=as_of, clock=clock)
+    kept = read_state(snapshot.directory)
     findings: list[Finding] = []
-    skipped = [Skipped("*", ident, "risk_model", reason) for ident, reason in failed.items()]
+    skipped: list[Skipped] = []
     summaries = []
+    states: dict[str, IndicatorState] = {}
     with designing(snapshot.directory, cache, workers) as designs:
+        resumed = resume_all(snapshot, catalogue, as_of, kept, backend, designs)
+        whole = Catalogue(tuple(item for item in catalogue if item.id not in resumed))
+        built, failed = (
+            ({}, {})
+            if not whole.ids
+            else series_of(backend, snapshot, whole, as_of=as_of, clock=clock)
+        )
+        skipped += [Skipped("*", ident, "risk_model", reason) for ident, reason in failed.items()]
+        context = _Context(snapshot, as_of)
         for done, indicator in enumerate(catalogue, start=1):
             if indicator.id in failed:
                 summaries.append(
                     IndicatorSummary(indicator.id, indicator.title, 0, 0, None, None, None)
                 )
                 continue
-            outcomes, extra, extra_skipped = _indicator(
-                indicator, built[indicator.id], as_of, backend, designs
+            result = resumed.get(indicator.id) or full_indicator(
+                indicator,
+                built[indicator.id],
+                as_of,
+                backend,
+                designs,
+                context.of(indicator),
             )
-            found = [o.finding for o in outcomes if o.finding is not None] + extra
+            outcomes = result.outcomes
+            found = [o.finding for o in outcomes if o.finding is not None] + result.extra
             findings += found
-            skipped += [o.skipped for o in outcomes if o.skipped is not None] + extra_skipped
+            skipped += [o.skipped for o in outcomes if o.skipped is not None] + result.skipped
             made = [o.design for o in outcomes if o.design is not None]
-            summaries.append(_summary(indicator, built[indicator.id], found, made))
+            summaries.append(_summary(indicator, result.units, found, made))
+            if result.state is not None:
+                states[indicator.id] = result.state
             if on_progress is not None:
                 on_progress(done, len(catalogue.ids), indicator.id)
     findings.sort(key=lambda f: (f.severity, f.first_crossed, f.unit, f.indicator, f.method))
+    _keep_state(snapshot, as_of, kept, states, set(resumed))
     return ScanResult(as_of, tuple(findings), tuple(summaries), tuple(skipped))
+
+
+class _Context:
+    """What a whole-series indicator's state needs besides its series: the snapshot, the
+    indicator's units and the last day of its table's rows (read once per table)."""
+
+    def __init__(self, snapshot: Snapshot, as_of: dt.date) -> None:
+        self.snapshot = snapshot
+        self.as_of = as_of
+        self.organisations = snapshot.table("organisations").collect()
+        self.days: dict[tuple[str, str, str], dt.date] = {}
+
+    def of(self, indicator: Indicator) -> tuple[Snapshot, list[str], dt.date]:
+        """The snapshot, the indicator's units and its table's last day."""
+        where = (indicator.table, indicator.definition.date_column, indicator.period)
+        if where not in self.days:
+            latest = last_day(self.snapshot, Catalogue((indicator,)))
+            self.days[where] = self.as_of if latest is None else latest
+        units = frames.indicator_units(self.organisations, indicator)
+        return self.snapshot, units, self.days[where]
+
+
+def _keep_state(
+    snapshot: Snapshot,
+    as_of: dt.date,
+    kept: ScanState | None,
+    states: dict[str, IndicatorState],
+    resumed: set[str],
+) -> None:
+    """Keep the scan's state for the next scan, unless it is the kept one unchanged (a scan of
+    the same data as of the same day writes nothing)."""
+    organisations = tuple((e.batch_id, e.content_hash) for e in snapshot.history("organisations"))
+    unchanged = (
+        kept is not None
+        and kept.as_of == as_of
+        and kept.organisations == organisations
+        and set(states) == set(kept.indicators)
+        and resumed == set(states)
+        and all(states[i].batches == kept.indicators[i].batches for i in states)
+    )
+    if unchanged:
+        return
+    # Carried-on charts keep their designs: the file of designs is then kept as it is.
+    same = kept is not None and resumed == set(states) == set(kept.indicators)
+    designs = kept.designs if kept is not None and same else None
+    state = ScanState(as_of, organisations, states, designs)
+    write_state(snapshot.directory, state, designs_kept=same)
 
 
 def series_of(
@@ -217,54 +272,8 @@ def series_of(
     return built, failed
 
 
-def _indicator(
-    indicator: Indicator, series: Series, as_of: dt.date, backend: Backend, designs: DesignPool
-) -> tuple[list[Outcome], list[Finding], list[Skipped]]:
-    """Every method of one indicator: per-unit outcomes, funnel findings and funnel skips."""
-    outcomes: list[Outcome] = []
-    extra: list[Finding] = []
-    skipped: list[Skipped] = []
-    points = None
-    cases = CaseArrays.of(series) if isinstance(series, CaseSeries) else None
-    run = functools.partial(run_cusum, cache=designs.cache)
-    for spec in indicator.methods:
-        if spec.method == "vlad":
-            continue  # a display of the CUSUM's evidence: it has no threshold of its own
-        if spec.method == "bernoulli_cusum" and cases is not None:
-            tasks: list[CusumTask] = case_cusum_tasks(indicator, spec, cases, as_of)
-            tasks = designs.ready(tasks)
-            outcomes += backend.each(run, tasks)
-            continue
-        points = monthly(cases or series, indicator, as_of) if points is None else points
-        if spec.method == "poisson_cusum":
-            counted = period_cusum_tasks(indicator, spec, points, as_of)
-            counted = designs.ready(counted)
-            outcomes += backend.each(run, counted)
-            skipped += _no_expected(indicator, spec.method, points, counted)
-        elif spec.method == "funnel":
-            found, skips = funnel_findings(indicator, spec, points)
-            extra += found
-            skipped += skips
-        else:
-            spc: list[SpcTask] = spc_tasks(indicator, spec, points)
-            outcomes += backend.each(run_spc, spc)
-    return outcomes, extra, skipped
-
-
-def _no_expected(
-    indicator: Indicator, method: str, points: pl.DataFrame, tasks: list[CusumTask]
-) -> list[Skipped]:
-    """The units with periods but no expected count for any of them."""
-    charted = {task.unit for task in tasks}
-    return [
-        Skipped(unit, indicator.id, method, "no expected count for any period")
-        for unit in points.get_column("unit").unique(maintain_order=True).to_list()
-        if unit not in charted
-    ]
-
-
 def _summary(
-    indicator: Indicator, series: Series, found: list[Finding], designs: list[ThresholdDesign]
+    indicator: Indicator, units: int, found: list[Finding], designs: list[ThresholdDesign]
 ) -> IndicatorSummary:
     sentence = amber = red = None
     if designs:
@@ -272,11 +281,11 @@ def _summary(
         amber = math.fsum(d.steps_per_year / d.amber.arl for d in designs)
         red = math.fsum(d.steps_per_year / d.red.arl for d in designs)
         noun = {"site": "sites", "unit": "units", "trust": "trusts"}[indicator.level]
-        sentence = national_sentence(len(series.units), amber, red, noun, None)
+        sentence = national_sentence(units, amber, red, noun, None)
     return IndicatorSummary(
         indicator=indicator.id,
         title=indicator.title,
-        units=len(series.units),
+        units=units,
         findings=len(found),
         false_alarms=sentence,
         amber_per_year=amber,

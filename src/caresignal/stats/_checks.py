@@ -15,6 +15,7 @@ frozen all the way down.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
@@ -104,7 +105,9 @@ def _check_values(
         i = int(np.argmax(bad))
         expected = "finite numbers or NaN" if allow_nan else "finite numbers (no NaN or missing)"
         raise ValueError(f"{name}[{i}] is {float(flat[i])!r}; expected {expected}")
-    with np.errstate(invalid="ignore"):
+    # Only NaN (allowed here) could make a comparison warn; numpy's errstate costs a context
+    # switch per call, so it is entered only then.
+    with np.errstate(invalid="ignore") if allow_nan else contextlib.nullcontext():
         if minimum is not None:
             low = flat <= minimum if exclusive_minimum else flat < minimum
             if low.any():

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from caresignal.stats import _cusum_weights as _weights
 from caresignal.stats._checks import as_bool_array, check_same_length, readonly
 from caresignal.stats._cusum_checks import (
     as_counts,
@@ -42,7 +43,15 @@ from caresignal.stats._cusum_checks import (
 from caresignal.stats._cusum_path import cusum_path
 from caresignal.stats._cusum_results import CusumResult, VladResult
 
-__all__ = ["CusumResult", "VladResult", "bernoulli", "poisson", "vlad", "weights"]
+__all__ = [
+    "CusumResult",
+    "VladResult",
+    "bernoulli",
+    "poisson",
+    "poisson_weights",
+    "vlad",
+    "weights",
+]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -101,8 +110,7 @@ def weights(outcome: ArrayLike, risk: ArrayLike, *, odds_ratio: float = 2.0) -> 
     """
     events, risks = _outcome_and_risk(outcome, risk)
     ratio = check_ratio("odds_ratio", odds_ratio)
-    result: FloatArray = np.where(events, np.log(ratio), 0.0) - np.log1p((ratio - 1.0) * risks)
-    return readonly(result)
+    return readonly(_weights.bernoulli_weights(events, risks, ratio))
 
 
 def _chart(
@@ -240,11 +248,44 @@ def poisson(
     >>> chart.signals.tolist()
     [3]
     """
+    case_weights = poisson_weights(observed, expected, rate_ratio=rate_ratio)
+    return _chart(case_weights, check_ratio("rate_ratio", rate_ratio), h, reset, signal_rule)
+
+
+def poisson_weights(observed: ArrayLike, expected: ArrayLike, *, rate_ratio: float) -> FloatArray:
+    """The Poisson CUSUM's log-likelihood-ratio weight of each period.
+
+    ``W_t = y_t·log(R) − (R − 1)·μ_t``: the log of how much more likely the period's count is if
+    the rate is multiplied by ``R`` than if the expected count ``μ_t`` is right. These are the
+    weights :func:`poisson` adds up; a chart carried on period by period uses them directly.
+
+    Parameters
+    ----------
+    observed : array-like of float
+        Events in each period (whole numbers >= 0), in time order.
+    expected : float or array-like of float
+        Expected events in each period (> 0); or one value for all.
+    rate_ratio : float
+        The change of rate to detect (> 0, not 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Read-only float array, one weight (in natural-log units) per period.
+
+    References
+    ----------
+    Lucas JM (1985). Counted data CUSUMs. Technometrics 27(2):129–144.
+
+    Examples
+    --------
+    >>> poisson_weights([1, 3], 1.0, rate_ratio=2.0)
+    array([-0.307,  1.079])
+    """
     counts = as_counts("observed", observed)
     means = as_means("expected", expected, length=counts.size)
     ratio = check_ratio("rate_ratio", rate_ratio)
-    case_weights = counts * np.log(ratio) - (ratio - 1.0) * means
-    return _chart(readonly(case_weights), ratio, h, reset, signal_rule)
+    return readonly(_weights.poisson_weights(counts, means, ratio))
 
 
 def vlad(outcome: ArrayLike, risk: ArrayLike) -> VladResult:
