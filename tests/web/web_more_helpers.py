@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response
 from sqlalchemy.orm import Session, sessionmaker
 from web_helpers import CLOCK, csrf_of
 
