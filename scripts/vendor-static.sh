@@ -11,11 +11,14 @@
 # To update: change a version and its integrity (`npm view PACKAGE@VERSION dist.integrity`)
 # below, run `scripts/vendor-static.sh`, and review the diff. Needs bash, tar and Node.js with npm.
 #
-# Every vendored file is the package's own, byte for byte, except nhsuk-frontend.min.css, which is
-# edited in two ways (both checked below): its @font-face rules are removed, because they load
-# the Frutiger font from https://assets.nhs.uk at run time (the page falls back to Arial, the
-# NHS.UK frontend's own fallback); and its image URLs /assets/images/... become relative
-# (assets/images/...), so they resolve next to the stylesheet wherever static/ is mounted.
+# Every vendored file is the package's own, byte for byte, except two (each edit checked below):
+# nhsuk-frontend.min.css, whose @font-face rules are removed, because they load the Frutiger
+# font from https://assets.nhs.uk at run time (the page falls back to Arial, the NHS.UK
+# frontend's own fallback), and whose image URLs /assets/images/... become relative
+# (assets/images/...), so they resolve next to the stylesheet wherever static/ is mounted; and
+# vega-interpreter.js, an ES module whose one import (from vega-util) becomes a read of the same
+# three names from the global `vega` that vega.min.js defines (it exports all of vega-util), so
+# the browser needs no import map or bundler.
 
 set -euo pipefail
 
@@ -25,6 +28,7 @@ PACKAGES=(
   "vega 6.4.0 sha512-rHXCq2LpEWCLMjXBEj7hocY9G0/i5TGYRayGGSj06VTF4+l2IG2Z7oeZKCjWbUh/7hTE/mVhbaOPB72wCElh6g=="
   "vega-lite 6.5.0 sha512-fMXF6s0MrIg0UTWnLIfeFtgSLzVhyzSKobzGrh5rhS+mL6FOYFG3m7ouJ4U23gj65EK+gl9FIIT5w7wLNaAzkA=="
   "vega-embed 7.3.0 sha512-wQ8s5GaSzqoKgmRfbRolgBrjE2CP7ZKHXqH7NijxMqPjpdWxSs4Dn8tvp9g0giQvh2cK+3p56sxjWWM0wNngGw=="
+  "vega-interpreter 2.3.2 sha512-JDAoi3taFcCDLujZG84TNNUXdkAZ5WsSHssx8lWVYaxb9Slsjk7v7PtRIYXpSlUwLaKGRBqoJ9KDs36Z0eMEIw=="
   "htmx.org 2.0.11 sha512-Thx/WtpeOQqSrqBCw/A1cwGJGg4UrVa3+sW0GmrM3p4gJgO89ecH4qtbnyzDDWFvBTqjnIMCgELTNt636dtamA=="
 )
 
@@ -122,6 +126,24 @@ place vega-lite/package/LICENSE vega-lite/LICENSE
 place vega-embed/package/build/vega-embed.min.js vega-embed/vega-embed.min.js
 place vega-embed/package/LICENSE vega-embed/LICENSE
 
+# vega-interpreter: Vega's expression interpreter, which evaluates expressions without
+# `new Function`, so charts draw under a content security policy without 'unsafe-eval'. Its
+# build is an ES module importing three names from vega-util; they are read from the global
+# `vega` instead (load vega.min.js first). The source-map comment is dropped with the map.
+mkdir -p "$VENDOR/vega-interpreter"
+node -e '
+  const fs = require("fs");
+  let js = fs.readFileSync(process.argv[1], "utf8");
+  const from = "import { ascending, isString, DisallowedObjectProperties } from \x27vega-util\x27;";
+  if (js.split(from).length !== 2) throw new Error("the vega-util import was not found once: check the edit");
+  js = js.replace(from, "const { ascending, isString, DisallowedObjectProperties } = window.vega;");
+  js = js.replace(/\n\/\/# sourceMappingURL=[^\n]*\n?$/, "\n");
+  if (/^\s*import\b|\bfrom\s+["\x27]/m.test(js)) throw new Error("an import is left in vega-interpreter.js");
+  if (!/export \{ expression as expressionInterpreter \};/.test(js)) throw new Error("no expressionInterpreter export");
+  fs.writeFileSync(process.argv[2], js);
+' "$WORK/vega-interpreter/package/build/vega-interpreter.js" "$VENDOR/vega-interpreter/vega-interpreter.js"
+place vega-interpreter/package/LICENSE vega-interpreter/LICENSE
+
 # htmx 2: one file.
 place htmx.org/package/dist/htmx.min.js htmx.org/htmx.min.js
 place htmx.org/package/LICENSE htmx.org/LICENSE
@@ -148,6 +170,7 @@ EOF
     read -r name version _ <<<"$entry"
     case $name in
       htmx.org) built="\`dist/htmx.min.js\`" ;;
+      vega-interpreter) built="\`build/vega-interpreter.js\` (an ES module, edited, see below)" ;;
       *) built="\`build/$name.min.js\`" ;;
     esac
     echo "| $name | $version | $(licence_of "$name") | https://www.npmjs.com/package/$name | $built |"
@@ -162,7 +185,15 @@ Notes:
   and cannot be redistributed; pages fall back to Arial, as the NHS.UK frontend's own font stack
   says); and its image URLs `/assets/images/...` are made relative (`assets/images/...`) so they
   resolve next to the stylesheet wherever `static/` is mounted. Its source-map comment is dropped.
-  Every other file is the package's own, byte for byte.
+- **vega-interpreter.js** is the package's ES module build with one edit, made and checked by the
+  script: its only import, `import { ascending, isString, DisallowedObjectProperties } from
+  'vega-util';`, becomes `const { ascending, isString, DisallowedObjectProperties } =
+  window.vega;` (vega.min.js exports all of vega-util, so the three are the same functions), so
+  a browser loads it without an import map; its source-map comment is dropped. It evaluates
+  Vega's expressions without `new Function`, which the pages' content security policy forbids
+  (no `'unsafe-eval'`): `static/charts.js` passes it to vega-embed (`{ast: true, expr:
+  expressionInterpreter}`).
+- Every other file is the package's own, byte for byte.
 - The nhsuk-frontend npm package ships no licence file; its `package.json` and README say MIT,
   and `vendor/nhsuk-frontend/LICENSE` is the LICENSE file of its GitHub repository.
   Its README adds that the documentation is © NHS England under the Open Government Licence 3.0.
@@ -173,7 +204,8 @@ Notes:
 - The minified Vega-Lite and vega-embed builds end with a `sourceMappingURL` comment; the maps
   are not vendored (only a browser's developer tools ask for them).
 - vega-embed's build expects the globals `vega` and `vegaLite`: load `vega.min.js`, then
-  `vega-lite.min.js`, then `vega-embed.min.js`. nhsuk-frontend's script is an ES module:
+  `vega-lite.min.js`, then `vega-embed.min.js`; `vega-interpreter.js` reads the global `vega`
+  too. nhsuk-frontend's script is an ES module:
   `<script type="module">import { initAll } from ".../nhsuk-frontend.min.js"; initAll()</script>`.
 
 ## sha256 of every vendored file

@@ -8,9 +8,11 @@ totals over the window; those totals are each a function of one unit's series.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 from scipy import stats
 
 from caresignal.monitor import _scan_words as words
@@ -19,7 +21,7 @@ from caresignal.monitor._scan_types import Finding, Skipped
 from caresignal.monitor._scan_units import month_end
 from caresignal.stats.funnel import FunnelResult, funnel
 
-__all__ = ["MIN_UNITS", "funnel_findings", "funnel_window"]
+__all__ = ["MIN_UNITS", "FunnelRun", "funnel_findings", "funnel_window", "run_funnel"]
 
 #: Fewest units a funnel needs (its over-dispersion estimate needs several).
 MIN_UNITS = 5
@@ -36,25 +38,35 @@ def funnel_window(points: pl.DataFrame, months: int) -> tuple[dt.date, dt.date] 
     return start, month_end(last)
 
 
-def funnel_findings(
-    indicator: Indicator, spec: MethodSpec, points: pl.DataFrame
-) -> tuple[list[Finding], list[Skipped]]:
-    """Units outside the funnel of the last ``window_months`` complete months.
+@dataclass(frozen=True, slots=True, eq=False)
+class FunnelRun:
+    """The funnel of every unit's last ``months`` complete months, from ``start`` to ``end``:
+    each unit's ``observed`` events and ``size`` (expected events for a ratio, cases for a
+    proportion), in the order of ``result``'s labels; ``levels`` as the method gives them."""
 
-    Outside the outermost limits is ``red``, outside only the inner ones ``amber``. ``kind``
-    ``ratio`` compares observed with expected events (O/E); ``proportion`` the share of cases.
-    """
+    result: FunnelResult
+    start: dt.date
+    end: dt.date
+    months: int
+    proportion: bool
+    levels: tuple[float, ...]
+    observed: NDArray[np.float64]
+    size: NDArray[np.float64]
+
+
+def run_funnel(spec: MethodSpec, points: pl.DataFrame) -> FunnelRun | str:
+    """The funnel of the last ``window_months`` complete months of ``points``, or why there is
+    none (no complete months, fewer than :data:`MIN_UNITS` units with data)."""
     months = int(spec.get("window_months"))  # type: ignore[arg-type]
     window = funnel_window(points, months)
     if window is None:
-        return [], [Skipped("*", indicator.id, "funnel", "no complete months")]
+        return "no complete months"
     start, end = window
     proportion = spec.get("kind") == "proportion"
     size_column = "denominator" if proportion else str(spec.get("expected"))
     totals = _totals(points.filter(pl.col("period_start").is_between(start, end)), size_column)
     if totals.height < MIN_UNITS:
-        reason = f"fewer than {MIN_UNITS} units with data in {start} to {end}"
-        return [], [Skipped("*", indicator.id, "funnel", reason)]
+        return f"fewer than {MIN_UNITS} units with data in {start} to {end}"
     observed = totals.get_column("numerator").to_numpy()
     size = totals.get_column("size").to_numpy()
     levels = tuple(float(v) for v in spec.get("levels"))  # type: ignore[union-attr]
@@ -69,8 +81,26 @@ def funnel_findings(
         trim=float(spec.get("trim")),  # type: ignore[arg-type]
         labels=totals.get_column("unit").to_list(),
     )
+    return FunnelRun(result, start, end, months, proportion, levels, observed, size)
+
+
+def funnel_findings(
+    indicator: Indicator, spec: MethodSpec, points: pl.DataFrame
+) -> tuple[list[Finding], list[Skipped]]:
+    """Units outside the funnel of the last ``window_months`` complete months.
+
+    Outside the outermost limits is ``red``, outside only the inner ones ``amber``. ``kind``
+    ``ratio`` compares observed with expected events (O/E); ``proportion`` the share of cases.
+    """
+    run = run_funnel(spec, points)
+    if isinstance(run, str):
+        return [], [Skipped("*", indicator.id, "funnel", run)]
+    result, start, end = run.result, run.start, run.end
+    months, proportion = run.months, run.proportion
+    observed, size, levels = run.observed, run.size, run.levels
+    assert result.labels is not None
     found = []
-    for index, unit in enumerate(totals.get_column("unit").to_list()):
+    for index, unit in enumerate(result.labels):
         level, side = _outside(result.value[index], result, index, levels)
         if level is None:
             continue

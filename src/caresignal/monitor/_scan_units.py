@@ -45,6 +45,7 @@ __all__ = [
     "chart_direction",
     "chart_episodes",
     "chart_ratio",
+    "chart_words",
     "cusum_chart",
     "cusum_finding",
     "day_of",
@@ -331,7 +332,7 @@ def cusum_finding(
         indicator=task.indicator.id,
         title=task.indicator.title,
         method=method.method,
-        chart=_chart_words(method.method, ratio, task.expected_from),
+        chart=chart_words(method.method, ratio, task.expected_from),
         level="red" if episode.red else "amber",
         direction=direction,
         first_crossed=day_of(episode.crossed),
@@ -357,7 +358,9 @@ def cusum_finding(
     )
 
 
-def _chart_words(method: str, ratio: float, expected_from: str) -> str:
+def chart_words(method: str, ratio: float, expected_from: str) -> str:
+    """The CUSUM in words, as findings name it: "risk-adjusted Bernoulli CUSUM for a doubling
+    of the odds"."""
     kind = {
         "risk_model": "risk-adjusted",
         "reference": "unadjusted",

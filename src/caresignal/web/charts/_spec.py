@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "GREY",
     "INK",
+    "MAX_POINTS",
     "ONE_ROW",
     "SCHEMA",
     "Spec",
@@ -25,6 +26,7 @@ __all__ = [
     "label_layer",
     "number",
     "steps",
+    "thin",
     "x_encoding",
     "x_tooltip",
 ]
@@ -108,6 +110,46 @@ def steps(length: int, dates: Any) -> list[dict[str, Any]]:
     for row, day in zip(rows, days, strict=True):
         row["date"] = None if np.isnat(day) else f"{day}T00:00:00"
     return rows
+
+
+#: The most points a line chart sends to the browser; longer series are thinned (:func:`thin`).
+MAX_POINTS = 2000
+
+
+def thin(
+    rows: list[dict[str, Any]],
+    field: str,
+    keep: Sequence[int] = (),
+    limit: int = MAX_POINTS,
+) -> list[dict[str, Any]]:
+    """At most about ``limit`` of ``rows``, still drawing the same line: the series is cut into
+    buckets and each keeps its lowest and highest ``field`` (min–max decimation), and the first
+    and last rows and the rows at ``keep`` (signals, resets, markers) are always kept, in order.
+
+    Ten years of births at one site are tens of thousands of cases: sent whole, one chart would
+    weigh megabytes, and at any screen or page width its line looks the same thinned.
+
+    Examples
+    --------
+    >>> rows = [{"position": i, "statistic": float(i % 7)} for i in range(100)]
+    >>> kept = thin(rows, "statistic", keep=[50], limit=20)
+    >>> len(kept) <= 20 + 3, kept[0]["position"], kept[-1]["position"], 50 in [
+    ...     r["position"] for r in kept]
+    (True, 0, 99, True)
+    """
+    if len(rows) <= limit:
+        return rows
+    values = np.array([np.nan if r[field] is None else r[field] for r in rows], dtype=float)
+    size = max(1, -(-len(rows) * 2 // limit))
+    chosen = {0, len(rows) - 1, *keep}
+    for start in range(0, len(rows), size):
+        window = values[start : start + size]
+        if np.all(np.isnan(window)):
+            chosen.add(start)
+            continue
+        chosen.add(start + int(np.nanargmin(window)))
+        chosen.add(start + int(np.nanargmax(window)))
+    return [rows[i] for i in sorted(chosen) if 0 <= i < len(rows)]
 
 
 def x_encoding(dates: Any, title: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from caresignal.web.charts._spec import (
     label_layer,
     number,
     steps,
+    thin,
     x_encoding,
     x_tooltip,
 )
@@ -77,7 +78,8 @@ def cusum_chart(
     Returns
     -------
     dict
-        A Vega-Lite v6 specification. Dataset ``steps`` has one row per case or period:
+        A Vega-Lite v6 specification. Dataset ``steps`` has one row per case or period (thinned
+        to about 2,000 rows for a longer series, keeping every signal and reset: :func:`thin`):
         ``position``, ``date``, ``statistic``, ``weight``, ``signal`` and ``reset`` (a signal
         after which the chart restarted from zero); ``thresholds`` has the drawn lines
         (``level``, ``h``, ``text``); ``began`` the change-start marker, if any.
@@ -111,6 +113,8 @@ def cusum_chart(
         else "Evidence of an improvement (CUSUM)"
     )
     began_rows = [] if start is None else [{**_where(rows[start]), "text": "Change began"}]
+    marked = [i for i, row in enumerate(rows) if row["signal"] or row["reset"]]
+    rows = thin(rows, "statistic", keep=[*marked, *([] if start is None else [start])])
     layer = [
         *_threshold_layers(thresholds),
         {
@@ -202,7 +206,8 @@ def vlad_chart(
     Returns
     -------
     dict
-        A Vega-Lite v6 specification. Dataset ``steps`` has one row per case: ``position``,
+        A Vega-Lite v6 specification. Dataset ``steps`` has one row per case (thinned to about
+        2,000 rows for a longer series): ``position``,
         ``date``, ``expected`` and ``observed`` (cumulative) and ``statistic`` (expected −
         observed).
 
@@ -245,6 +250,7 @@ def vlad_chart(
         },
     ]
     final = rows[-1]["statistic"] if rows else None
+    rows = thin(rows, "statistic")
     return chart(
         title=title,
         subtitle=[_vlad_words(final, events)],

@@ -1,8 +1,15 @@
 """Signal episodes: the inbox, the list, one signal, and the moves on it (acknowledge, move on,
-close, comment), each page beside its JSON twin under ``/api/v1`` (docs/web.md)."""
+close, comment), each page beside its JSON twin under ``/api/v1`` (docs/web.md).
+
+A signal's page shows the charts of its unit and indicator: every method's chart as the scan
+computed it (:func:`caresignal.monitor.unit_charts.unit_charts`), each a Vega-Lite
+specification (:mod:`caresignal.web.charts`) drawn in the browser by ``static/charts.js``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -10,8 +17,21 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from caresignal.domain.episodes import Episode
-from caresignal.web.deps import CurrentViewer, State
+from caresignal.data.dataset import Dataset
+from caresignal.domain.episodes import Episode, EpisodeFinding
+from caresignal.errors import CaresignalError
+from caresignal.monitor.catalogue import Catalogue, load_catalogue
+from caresignal.monitor.scan import last_day
+from caresignal.monitor.unit_charts import (
+    Chart,
+    CusumChart,
+    SpcChart,
+    UnitCharts,
+    VladChart,
+    unit_charts,
+)
+from caresignal.web import charts
+from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import render
 from caresignal.web.security import check_csrf
 from caresignal.workflow import actions, board, service, views
@@ -22,7 +42,7 @@ __all__ = ["router"]
 router = APIRouter(dependencies=[Depends(check_csrf)])
 
 
-def _signal(state: State, viewer: CurrentViewer, episode_id: int) -> dict[str, Any]:
+def _signal(state: AppState, viewer: CurrentViewer, episode_id: int) -> dict[str, Any]:
     """Everything the signal page shows, as JSON-ready data."""
     detail = views.visible_detail(state.sessions, viewer.name, episode_id)
     episode = detail.episode
@@ -38,11 +58,166 @@ def _signal(state: State, viewer: CurrentViewer, episode_id: int) -> dict[str, A
     return {
         **clocked.to_dict(),
         "findings": [finding.to_dict() for finding in detail.findings],
+        **_charts(state.settings.data_dir, episode, detail.findings),
         "history": [event.to_dict() for event in detail.events],
         "board": history.to_dict(),
         "recommendations": [r.to_dict(today) for r in recommendations],
         "allowed": views.allowed_moves(state.sessions, viewer.name, episode),
     }
+
+
+def _charts(
+    directory: Path, episode: Episode, findings: Sequence[EpisodeFinding]
+) -> dict[str, Any]:
+    """The charts of the episode's unit and indicator as of its last finding's scan (or the
+    data's last day): ``charts``, each ``{"method", "title", "description", "spec"}``, the day
+    ``charts_as_of``, and ``charts_note``, why there are none. Nothing is kept between
+    requests: the data may change under the app."""
+    none = "No charts: the server's data directory holds no data."
+    as_of = max((f.seen_as_of for f in findings), default=None)
+    note = None
+    specs: list[dict[str, Any]] = []
+    try:
+        if not directory.is_dir():  # never made here: the store may be used without data
+            raise _NoChartsError(none)
+        snapshot = Dataset(directory).snapshot()
+        if not snapshot.history("organisations"):
+            raise _NoChartsError(none)
+        catalogue = _catalogue(directory)
+        as_of = as_of or last_day(snapshot, catalogue)
+        if as_of is None:
+            raise _NoChartsError(none)
+        drawn = unit_charts(snapshot, catalogue, episode.unit, episode.indicator, as_of)
+        specs = [_chart(drawn, chart, findings) for chart in drawn.charts]
+        if not specs:
+            why = "; ".join(f"{s.method.replace('_', ' ')}: {s.reason}" for s in drawn.skipped)
+            note = f"No charts for {episode.unit} as of {as_of}" + (f" ({why})." if why else ".")
+    except _NoChartsError as error:
+        note = str(error)
+    except CaresignalError as error:
+        note = f"No charts: {error.message}."
+    day = None if as_of is None else as_of.isoformat()
+    return {"charts": specs, "charts_as_of": day, "charts_note": note}
+
+
+class _NoChartsError(Exception):
+    """There is nothing to chart, and why."""
+
+
+def _catalogue(directory: Path) -> Catalogue:
+    """The shipped indicators and the data directory's own, as the command line reads them."""
+    own = directory / "catalogue"
+    return load_catalogue(own) if own.is_dir() else load_catalogue()
+
+
+def _chart(drawn: UnitCharts, chart: Chart, findings: Sequence[EpisodeFinding]) -> dict[str, Any]:
+    """One chart's specification, its title, and a text alternative: the title and the
+    sentences of the episode's findings on this chart."""
+    where = f"{drawn.indicator.title}, {drawn.unit}"
+    if isinstance(chart, CusumChart):
+        title = f"{where}: {chart.words}"
+        spec = _cusum(chart, title)
+        mine = [f for f in findings if f.chart == chart.words]
+    elif isinstance(chart, VladChart):
+        title = f"{where}: expected minus observed {drawn.indicator.events} (VLAD)"
+        events = drawn.indicator.events
+        spec = charts.vlad_chart(chart.result, title=title, events=events, dates=chart.days)
+        mine = []
+    elif isinstance(chart, SpcChart):
+        title = f"{where}: monthly {chart.method.method.replace('_', ' ')}"
+        spec = charts.spc_chart(
+            chart.result,
+            title=title,
+            y_title=_spc_axis(drawn, chart),
+            dates=chart.periods,
+            target=_number(chart.method.get("target")),
+        )
+        mine = [f for f in findings if f.method == chart.method.method]
+    else:
+        title = (
+            f"{drawn.indicator.title}: every {drawn.indicator.level}, "
+            f"{chart.start:%B %Y} to {chart.end:%B %Y}, {drawn.unit} marked"
+        )
+        noun = drawn.indicator.level.capitalize()
+        spec = charts.funnel_chart(
+            chart.result, title=title, unadjusted=chart.unadjusted, unit=noun
+        )
+        spec = _marked(spec, drawn.unit)
+        mine = [f for f in findings if f.method == "funnel"]
+    sentences = " ".join(dict.fromkeys(f.explanation for f in mine))
+    return {
+        "method": chart.method.method,
+        "title": title,
+        "description": f"{title}. {sentences}".strip(),
+        "spec": spec,
+    }
+
+
+def _cusum(chart: CusumChart, title: str) -> charts.Spec:
+    """The CUSUM with its amber and red thresholds, the change-start of the episode the scan
+    reports marked (else the latest climb's)."""
+    return charts.cusum_chart(
+        chart.result,
+        title=title,
+        amber=chart.amber,
+        red=chart.red,
+        dates=chart.days,
+        x_title="Month" if chart.method.method == "poisson_cusum" else None,
+        began="estimate" if chart.episode is None else chart.episode.began,
+    )
+
+
+def _spc_axis(drawn: UnitCharts, chart: SpcChart) -> str:
+    """The values' axis title, with the chart's units (per cent, or per 1,000)."""
+    multiplier = _number(chart.method.get("multiplier")) or 1.0
+    title = drawn.indicator.title
+    if multiplier == 100.0:
+        return f"{title} (%)"
+    if multiplier > 1.0 and " per " not in title:
+        return f"{title} (per {multiplier:,g})"
+    return title
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _marked(spec: charts.Spec, unit: str) -> charts.Spec:
+    """The funnel with ``unit``'s point ringed and named, so a reader finds it among the rest."""
+    rows = [row for row in spec["datasets"]["units"] if row["label"] == unit]
+    spec["datasets"]["marked"] = rows
+    where = {
+        "x": {"field": "denominator", "type": "quantitative"},
+        "y": {"field": "value", "type": "quantitative"},
+    }
+    spec["layer"] += [
+        {
+            "data": {"name": "marked"},
+            "mark": {
+                "type": "point",
+                "shape": "circle",
+                "size": 260,
+                "strokeWidth": 2.5,
+                "color": "#212B32",
+                "filled": False,
+            },
+            "encoding": where,
+        },
+        {
+            "data": {"name": "marked"},
+            "mark": {
+                "type": "text",
+                "align": "left",
+                "dx": 12,
+                "dy": -12,
+                "fontSize": 12,
+                "fontWeight": "bold",
+                "color": "#212B32",
+            },
+            "encoding": {**where, "text": {"field": "label"}},
+        },
+    ]
+    return spec
 
 
 @router.get("/inbox", include_in_schema=False)
@@ -81,7 +256,11 @@ def signal_page(request: Request, state: State, viewer: CurrentViewer, episode_i
     """One signal: what was found, where it stands, its history and what the person may do."""
     data = _signal(state, viewer, episode_id)
     notice = request.session.pop("notice", None)
-    return render(request, "signal.html", {"signal": data, "viewer": viewer, "notice": notice})
+    drawings = [
+        {**chart, "json": charts.to_json({**chart["spec"], **_FILL})} for chart in data["charts"]
+    ]
+    context = {"signal": data, "viewer": viewer, "notice": notice, "drawings": drawings}
+    return render(request, "signal.html", context)
 
 
 @router.get("/api/v1/signals/{episode_id}", tags=["signals"])
@@ -89,6 +268,10 @@ def signal(state: State, viewer: CurrentViewer, episode_id: int) -> dict[str, An
     """One signal episode: its fields and clock, findings, history, board history,
     recommendations and actions, and the moves the person may make."""
     return _signal(state, viewer, episode_id)
+
+
+#: On the page, each chart fills the width of its column (its height stays as drawn).
+_FILL = {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
 
 
 class Move(BaseModel):
