@@ -7,11 +7,11 @@ UTF-8 text; its hash is ``sha256(prev_hash + canonical)`` in hex, where ``prev_h
 of the entry before (64 zeros for the first). Editing, deleting, inserting or reordering entries
 therefore breaks the chain, and :func:`verify` names the first entry where it breaks.
 
-Appends are serialised so the chain stays linear when several writers append at once: on
-PostgreSQL by a transaction-scoped advisory lock, on SQLite by the write lock that every store
-transaction takes when it begins (``BEGIN IMMEDIATE``, :mod:`caresignal.store.session`). The
-sequence number is the primary key, so even a writer that bypassed the lock could not fork the
-chain: its commit would fail.
+Appends are serialised so the chain stays linear when several writers append at once: every
+store transaction takes the write lock when it begins (PostgreSQL's advisory lock, SQLite's
+``BEGIN IMMEDIATE``; :func:`caresignal.store.session.transaction`), so an append always runs in
+a transaction that holds it. The sequence number is the primary key, so even a writer that
+bypassed the lock could not fork the chain: its commit would fail.
 
 :func:`append` works inside the caller's transaction and never commits: the use case that made the
 change commits the change and its entry together.
@@ -25,12 +25,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from caresignal.clock import Clock
 from caresignal.domain import AuditEntry
-from caresignal.store.session import WRITE_LOCK_KEY
 from caresignal.store.tables import AuditRow
 
 __all__ = [
@@ -40,16 +39,11 @@ __all__ = [
     "canonical_json",
     "entries",
     "head",
-    "lock",
     "verify",
 ]
 
 #: The previous hash of the first entry.
 GENESIS = "0" * 64
-
-#: The key of PostgreSQL's advisory lock that serialises appends ("cs-audit" in ASCII): the
-#: one every write transaction already holds (:func:`caresignal.store.session.transaction`).
-ADVISORY_LOCK_KEY = WRITE_LOCK_KEY
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,16 +90,6 @@ def _canonical(row: AuditRow) -> str:
     )
 
 
-def lock(session: Session) -> None:
-    """Serialise appends until the transaction ends (SQLite's write lock is already held).
-
-    A use case that must not run beside another of its kind (merging a scan's findings,
-    escalating) takes it first, before it reads what it will change.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-
-
 def append(
     session: Session,
     *,
@@ -118,8 +102,8 @@ def append(
     after: dict[str, Any] | None,
     reason: str,
 ) -> AuditEntry:
-    """Add one entry at the end of the chain, in the caller's transaction (never commits)."""
-    lock(session)
+    """Add one entry at the end of the chain, in the caller's transaction (never commits; a
+    :func:`~caresignal.store.session.transaction`, which holds the write lock)."""
     last = session.execute(
         select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
     ).first()

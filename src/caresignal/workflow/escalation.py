@@ -126,11 +126,11 @@ def escalate(
     rules: Rules = DEFAULT_RULES,
 ) -> EscalationResult:
     """Move every overdue signal episode and action up the ladder as far as ``as_of`` says, in
-    one transaction (one clock run at a time: it takes the audit log's lock first)."""
+    one transaction (one clock run at a time: the transaction takes the store's write lock
+    first)."""
     climbed: list[Escalation] = []
     at_top: list[tuple[str, int]] = []
     with transaction(sessions) as session:
-        audit.lock(session)
         for episode in episode_repo.overdue(session, as_of):
             rung = signals.owner_rung(episode.state, episode.rung, rules)
             steps = climb(rung, episode.deadline, as_of, rules)

@@ -107,7 +107,6 @@ def merge_findings(
             groups[key].append(_linked(finding, result))
     done: dict[str, list[int]] = {"opened": [], "extended": [], "reopened": []}
     with transaction(sessions) as session:
-        audit.lock(session)  # one merge at a time: two scans merging at once would both open
         for key in sorted(groups):
             new = [f for f in groups[key] if not episode_repo.has_finding(session, f)]
             if new:
