@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
@@ -23,6 +22,7 @@ from caresignal import __version__
 from caresignal._cli_common import (
     EXIT_BAD_INPUT,
     DataDirOption,
+    _day,
     _fail,
     _print_json,
     _require_data,
@@ -426,13 +426,6 @@ def _fails(finding: Any, fail_on: str) -> bool:
     if finding.direction != "concern":
         return False
     return fail_on == "amber" or finding.level == "red"
-
-
-def _day(option: str, text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"{option} {text!r} is not a date", "write it as YYYY-MM-DD, e.g. 2025-12-31")
 
 
 def _catalogue(directory: Path) -> Catalogue:

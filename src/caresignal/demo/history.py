@@ -203,14 +203,8 @@ class _Replay:
         if code in self.chains:
             return self.chains[code]
         with self.sessions() as session:
-            chain: list[Organisation] = []
-            current: str | None = code
-            while current is not None:
-                organisation = repo.find_organisation(session, current)
-                if organisation is None:
-                    break
-                chain.append(organisation)
-                current = organisation.parent_code
+            found = (repo.find_organisation(session, each) for each, _ in repo.chain(session, code))
+            chain = [organisation for organisation in found if organisation is not None]
         if not chain:
             raise CaresignalError(f"the demo's findings name {code!r}, which is not in the store")
         self.chains[code] = chain

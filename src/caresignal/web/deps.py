@@ -10,12 +10,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from caresignal.clock import Clock
-from caresignal.domain import Role, RoleGrant, User
+from caresignal.domain import RoleGrant, User
 from caresignal.settings import Settings
 from caresignal.store import repo
 from caresignal.web.errors import WebError, wants_json
 from caresignal.web.security import LoginLimiter
-from caresignal.workflow import access
 from caresignal.workflow.rules import Rules
 
 __all__ = [
@@ -51,15 +50,6 @@ class Viewer:
     def name(self) -> str:
         """Their user name."""
         return self.user.name
-
-    def roles(self) -> set[Role]:
-        """The roles they hold anywhere."""
-        return {grant.role for grant in self.grants}
-
-    def may_see(self, session: Session, organisation: str) -> bool:
-        """Whether any of their roles reaches ``organisation`` (held there or above it, or a
-        regulator's region)."""
-        return access.holds(session, self.user, {g.role for g in self.grants}, organisation)
 
 
 class SignInRequiredError(Exception):

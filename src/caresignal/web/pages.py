@@ -8,12 +8,12 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from caresignal import __version__
 from caresignal.web.security import csrf_token
 
-__all__ = ["STATIC", "TEMPLATES", "render"]
+__all__ = ["STATIC", "TEMPLATES", "back_to", "lines", "render"]
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -38,3 +38,14 @@ def render(
         },
         status_code=status_code,
     )
+
+
+def back_to(request: Request, url: str, notice: str) -> RedirectResponse:
+    """After a form's change: back to ``url`` (303), which shows ``notice`` once."""
+    request.session["notice"] = notice
+    return RedirectResponse(url, status_code=303)
+
+
+def lines(text: str) -> list[str]:
+    """A text box's lines, trimmed, blank ones left out (one piece of evidence per line)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -18,6 +18,7 @@ from caresignal.store.service import UnknownError
 
 __all__ = [
     "NotAllowedError",
+    "Reach",
     "authorise",
     "holders",
     "holds",
@@ -67,6 +68,22 @@ def holds(session: Session, actor: User, roles: Iterable[Role], code: str) -> bo
         if grant.role is Role.REGULATOR and region is not None and grant.region == region:
             return True
     return False
+
+
+class Reach:
+    """Which organisations one user's roles reach, each answer worked out once: for listing many
+    items of the same organisations inside one session."""
+
+    def __init__(self, session: Session, user: User) -> None:
+        self.session, self.user = session, user
+        self.seen: dict[tuple[str, frozenset[Role]], bool] = {}
+
+    def holds(self, organisation: str, roles: Iterable[Role] = frozenset(Role)) -> bool:
+        """:func:`holds` for this user: any role by default."""
+        key = (organisation, frozenset(roles))
+        if key not in self.seen:
+            self.seen[key] = holds(self.session, self.user, key[1], organisation)
+        return self.seen[key]
 
 
 def authorise(

@@ -63,20 +63,6 @@ AUDIT_ROLES = frozenset(
 ADMINISTRATION = frozenset({"user", "role_grant", "organisation", "notification", "board_meeting"})
 
 
-class _Reach:
-    """Which organisations a user's roles reach, worked out once per organisation and roles."""
-
-    def __init__(self, session: Session, user: User) -> None:
-        self.session, self.user = session, user
-        self.seen: dict[tuple[str, frozenset[Role]], bool] = {}
-
-    def holds(self, organisation: str, roles: Iterable[Role] = frozenset(Role)) -> bool:
-        key = (organisation, frozenset(roles))
-        if key not in self.seen:
-            self.seen[key] = access.holds(self.session, self.user, key[1], organisation)
-        return self.seen[key]
-
-
 def holds_role(
     sessions: sessionmaker[Session], user_name: str, roles: Iterable[Role], organisation: str
 ) -> bool:
@@ -105,7 +91,7 @@ def visible_recommendations(
     an action, with their actions, by id."""
     with sessions() as session:
         user = access.user(session, user_name)
-        reach = _Reach(session, user)
+        reach = access.Reach(session, user)
         actions = action_repo.actions(session)
         owned = {a.recommendation_id for a in actions if a.owner == user.name}
         found = [
@@ -218,7 +204,7 @@ class Allowed:
         }
 
 
-def _allowed(reach: _Reach, action: Action, is_open: bool) -> Allowed:
+def _allowed(reach: access.Reach, action: Action, is_open: bool) -> Allowed:
     name = reach.user.name
     acting = is_open and (action.owner == name or reach.holds(action.organisation, ACTING_ROLES))
     verifier = is_open and reach.holds(action.organisation, VERIFYING_ROLES)
@@ -246,7 +232,7 @@ def allowed_on(
     recommendation = detail.recommendation
     is_open = recommendation.state is RecommendationState.OPEN
     with sessions() as session:
-        reach = _Reach(session, access.user(session, user_name))
+        reach = access.Reach(session, access.user(session, user_name))
         allowed = {a.id: _allowed(reach, a, is_open) for a in detail.actions}
         closing = is_open and reach.holds(recommendation.organisation, CLOSING_ROLES)
     return allowed, closing
@@ -258,7 +244,7 @@ def allowed_on(
 def visible_trusts(sessions: sessionmaker[Session], user_name: str) -> list[Organisation]:
     """The trusts whose board ledger the user's roles reach, by code."""
     with sessions() as session:
-        reach = _Reach(session, access.user(session, user_name))
+        reach = access.Reach(session, access.user(session, user_name))
         return [
             o for o in repo.organisations(session) if o.level == "trust" and reach.holds(o.code)
         ]

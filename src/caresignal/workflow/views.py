@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from caresignal.domain import Role, User
+from caresignal.domain import Role
 from caresignal.domain.episodes import Episode, EpisodeState
 from caresignal.store import episodes as episode_repo
 from caresignal.store.service import UnknownError
@@ -23,10 +23,10 @@ from caresignal.workflow.service import EpisodeDetail, get_episode
 __all__ = [
     "Clocked",
     "allowed_moves",
+    "clocked",
     "inbox",
     "visible_detail",
     "visible_episodes",
-    "working_days_between",
 ]
 
 S = EpisodeState
@@ -66,7 +66,8 @@ class Clocked:
         }
 
 
-def _clocked(episode: Episode, today: date) -> Clocked:
+def clocked(episode: Episode, today: date) -> Clocked:
+    """``episode`` with its deadline counted in working days from ``today``."""
     left = None if episode.deadline is None else working_days_between(today, episode.deadline)
     return Clocked(episode, left)
 
@@ -77,35 +78,16 @@ def _order(item: Clocked) -> tuple[int, int, int]:
     return (1, 0, item.episode.id) if left is None else (0, left, item.episode.id)
 
 
-class _Reach:
-    """Which organisations a user's roles reach, worked out once per organisation."""
-
-    def __init__(self, session: Session, user: User) -> None:
-        self.session, self.user = session, user
-        self.roles = frozenset(Role)
-        self.seen: dict[tuple[str, Role | None], bool] = {}
-
-    def sees(self, organisation: str) -> bool:
-        return self.holds(organisation, None)
-
-    def holds(self, organisation: str, role: Role | None) -> bool:
-        key = (organisation, role)
-        if key not in self.seen:
-            wanted = self.roles if role is None else {role}
-            self.seen[key] = access.holds(self.session, self.user, wanted, organisation)
-        return self.seen[key]
-
-
 def visible_episodes(
     sessions: sessionmaker[Session], user_name: str, today: date, state: EpisodeState | None = None
 ) -> list[Clocked]:
     """The episodes the user's roles reach (or those in ``state``), overdue first."""
     with sessions() as session:
-        reach = _Reach(session, access.user(session, user_name))
+        reach = access.Reach(session, access.user(session, user_name))
         found = [
-            _clocked(episode, today)
+            clocked(episode, today)
             for episode in episode_repo.episodes(session, state)
-            if reach.sees(episode.unit)
+            if reach.holds(episode.unit)
         ]
     return sorted(found, key=_order)
 
@@ -113,13 +95,13 @@ def visible_episodes(
 def inbox(sessions: sessionmaker[Session], user_name: str, today: date) -> list[Clocked]:
     """The open episodes whose owner role the user holds where the episode is, overdue first."""
     with sessions() as session:
-        reach = _Reach(session, access.user(session, user_name))
+        reach = access.Reach(session, access.user(session, user_name))
         found = [
-            _clocked(episode, today)
+            clocked(episode, today)
             for episode in episode_repo.episodes(session)
             if episode.state is not S.CLOSED
             and episode.owner_role is not None
-            and reach.holds(episode.unit, episode.owner_role)
+            and reach.holds(episode.unit, {episode.owner_role})
         ]
     return sorted(found, key=_order)
 

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from caresignal.domain.actions import Action, RecommendationDetail, RecommendationState
 from caresignal.errors import CaresignalError
 from caresignal.web.deps import CurrentViewer, State
-from caresignal.web.pages import render
+from caresignal.web.pages import back_to, lines, render
 from caresignal.web.security import check_csrf
 from caresignal.workflow import actions, board, tracker
 
@@ -192,11 +192,6 @@ def close(
     return _close(state, viewer, recommendation_id, given).to_dict(state.clock.today())
 
 
-def _back(request: Request, recommendation_id: int, notice: str) -> RedirectResponse:
-    request.session["notice"] = notice
-    return RedirectResponse(f"/recommendations/{recommendation_id}", status_code=303)
-
-
 @router.post("/actions/{action_id}/start", include_in_schema=False)
 def start_form(
     request: Request,
@@ -207,7 +202,11 @@ def start_form(
 ) -> RedirectResponse:
     """The form twin of starting an action."""
     action = _start(state, viewer, action_id, Version(version=version))
-    return _back(request, action.recommendation_id, f"Action #{action.id} is in progress.")
+    return back_to(
+        request,
+        f"/recommendations/{action.recommendation_id}",
+        f"Action #{action.id} is in progress.",
+    )
 
 
 @router.post("/actions/{action_id}/done", include_in_schema=False)
@@ -220,10 +219,10 @@ def done_form(
     version: Annotated[int, Form()],
 ) -> RedirectResponse:
     """The form twin of marking an action done: one piece of evidence per line."""
-    items = [line.strip() for line in evidence.splitlines() if line.strip()]
+    items = lines(evidence)
     action = _done(state, viewer, action_id, Done(evidence=items, version=version))
     notice = f"Action #{action.id} is done; a second person must now verify it."
-    return _back(request, action.recommendation_id, notice)
+    return back_to(request, f"/recommendations/{action.recommendation_id}", notice)
 
 
 @router.post("/actions/{action_id}/verify", include_in_schema=False)
@@ -236,7 +235,9 @@ def verify_form(
 ) -> RedirectResponse:
     """The form twin of verifying an action."""
     action = _verify(state, viewer, action_id, Version(version=version))
-    return _back(request, action.recommendation_id, f"Action #{action.id} is verified.")
+    return back_to(
+        request, f"/recommendations/{action.recommendation_id}", f"Action #{action.id} is verified."
+    )
 
 
 @router.post("/actions/{action_id}/reopen", include_in_schema=False)
@@ -251,7 +252,7 @@ def reopen_form(
     """The form twin of reopening an action."""
     action = _reopen(state, viewer, action_id, Reason(reason=reason, version=version))
     notice = f"Action #{action.id} is back in progress."
-    return _back(request, action.recommendation_id, notice)
+    return back_to(request, f"/recommendations/{action.recommendation_id}", notice)
 
 
 @router.post("/recommendations/{recommendation_id}/close", include_in_schema=False)
@@ -266,4 +267,4 @@ def close_form(
     """The form twin of closing a recommendation."""
     detail = _close(state, viewer, recommendation_id, Reason(reason=reason, version=version))
     notice = f"The recommendation is {detail.summary(state.clock.today())}."
-    return _back(request, recommendation_id, notice)
+    return back_to(request, f"/recommendations/{recommendation_id}", notice)

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from caresignal.domain.board import BoardItem, BoardMeeting
 from caresignal.store.service import UnknownError
 from caresignal.web.deps import CurrentViewer, State
-from caresignal.web.pages import render
+from caresignal.web.pages import back_to, render
 from caresignal.web.security import check_csrf
 from caresignal.workflow import board, tracker
 
@@ -211,8 +211,8 @@ def add_meeting_form(
 ) -> RedirectResponse:
     """The form twin of recording a meeting: on to the new meeting's page."""
     made = _add_meeting(state, viewer, trust, NewMeeting(held_on=held_on, title=title))
-    request.session["notice"] = f"The meeting of {made.held_on.isoformat()} is recorded."
-    return RedirectResponse(f"/boards/{trust}/meetings/{made.id}", status_code=303)
+    notice = f"The meeting of {made.held_on.isoformat()} is recorded."
+    return back_to(request, f"/boards/{trust}/meetings/{made.id}", notice)
 
 
 @router.post("/boards/{trust}/meetings/{meeting_id}/items", include_in_schema=False)
@@ -230,5 +230,5 @@ def present_form(
     given = Presentation(entity=entity, id=entity_id, decision=decision)
     item = _present(state, viewer, trust, meeting_id, given)
     name = f"{item.entity.replace('_', ' ')} {item.entity_id}"
-    request.session["notice"] = f"The board's decision on {name} is recorded."
-    return RedirectResponse(f"/boards/{trust}/meetings/{meeting_id}", status_code=303)
+    notice = f"The board's decision on {name} is recorded."
+    return back_to(request, f"/boards/{trust}/meetings/{meeting_id}", notice)

@@ -32,7 +32,7 @@ from caresignal.monitor.unit_charts import (
 )
 from caresignal.web import charts
 from caresignal.web.deps import AppState, CurrentViewer, State
-from caresignal.web.pages import render
+from caresignal.web.pages import back_to, lines, render
 from caresignal.web.security import check_csrf
 from caresignal.workflow import actions, board, service, views
 from caresignal.workflow.signals import parse_state
@@ -51,10 +51,7 @@ def _signal(state: AppState, viewer: CurrentViewer, episode_id: int) -> dict[str
         state.sessions, "signal_episode", episode.id, actor=viewer.name, as_of=today
     )
     recommendations = actions.list_recommendations(state.sessions, episode_id=episode.id)
-    clocked = views.Clocked(
-        episode,
-        None if episode.deadline is None else views.working_days_between(today, episode.deadline),
-    )
+    clocked = views.clocked(episode, today)
     return {
         **clocked.to_dict(),
         "findings": [finding.to_dict() for finding in detail.findings],
@@ -352,11 +349,6 @@ def comment_signal(
     return {"episode": episode_id, "comment": comment.text.strip()}
 
 
-def _back(request: Request, episode_id: int, notice: str) -> RedirectResponse:
-    request.session["notice"] = notice
-    return RedirectResponse(f"/signals/{episode_id}", status_code=303)
-
-
 @router.post("/signals/{episode_id}/moves", include_in_schema=False)
 def move_form(
     request: Request,
@@ -369,7 +361,11 @@ def move_form(
 ) -> RedirectResponse:
     """The form twin of moving an episode on."""
     episode = _move(state, viewer, episode_id, Move(state=target, reason=reason, version=version))
-    return _back(request, episode_id, f"The signal is now {episode.state.value.replace('_', ' ')}.")
+    return back_to(
+        request,
+        f"/signals/{episode_id}",
+        f"The signal is now {episode.state.value.replace('_', ' ')}.",
+    )
 
 
 @router.post("/signals/{episode_id}/close", include_in_schema=False)
@@ -383,9 +379,9 @@ def close_form(
     version: Annotated[int, Form()],
 ) -> RedirectResponse:
     """The form twin of closing: one piece of evidence per line."""
-    items = [line.strip() for line in evidence.splitlines() if line.strip()]
+    items = lines(evidence)
     _close(state, viewer, episode_id, Closing(reason=reason, evidence=items, version=version))
-    return _back(request, episode_id, "The signal is closed.")
+    return back_to(request, f"/signals/{episode_id}", "The signal is closed.")
 
 
 @router.post("/signals/{episode_id}/comments", include_in_schema=False)
@@ -398,4 +394,4 @@ def comment_form(
 ) -> RedirectResponse:
     """The form twin of commenting."""
     _comment(state, viewer, episode_id, Comment(text=text))
-    return _back(request, episode_id, "Your comment was added.")
+    return back_to(request, f"/signals/{episode_id}", "Your comment was added.")
