@@ -127,7 +127,13 @@ def _parse(document: dict[str, Any], name: str) -> Rules:
     rules = Rules(ladder, 0, ())
     red = document.get("red", {})
     _keys(red, {"starts_at"}, name, "[red]")
-    red_rung = rules.rung_of(_role(red.get("starts_at", ladder[0].role), name, "[red] starts_at"))
+    red_role = _role(red.get("starts_at", ladder[0].role), name, "[red] starts_at")
+    if red_role not in roles:
+        raise RulesError(
+            f"{name}: [red] starts_at is {red_role.value}, which is not on the ladder",
+            hint=f"choose one of the [[rung]] roles: {', '.join(role.value for role in roles)}",
+        )
+    red_rung = rules.rung_of(red_role)
     entries = document.get("deadlines")
     if not isinstance(entries, list) or not entries:
         raise RulesError(f"{name} has no [[deadlines]] entries", hint="give at least the default")
