@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
-	$(BIN)/caresignal demo
+	$(BIN)/caresignal demo --serve
 
 test: lint typecheck pytest
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from caresignal.cli import app
@@ -20,8 +21,13 @@ from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
 from caresignal.data.public import ae_attendances
 from caresignal.demo import DemoReport, run_demo
+from caresignal.demo.logins import demo_logins
+from caresignal.domain import Role
 from caresignal.monitor.catalogue import load_catalogue
+from caresignal.settings import Settings
 from caresignal.stats.spc import xmr
+from caresignal.store import database_url, open_store
+from caresignal.web.app import create_app
 
 CLOCK = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 
@@ -244,3 +250,37 @@ def test_the_store_holds_a_history_of_signals_acted_on_and_ignored(
     assert again["built_now"] is False
     assert again["episodes"] == section.episodes
     assert again["audit_entries"] == section.audit_entries
+
+
+def _sign_in(client: TestClient, user: str, password: str) -> int:
+    page = client.get("/login").text
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    form = {"username": user, "password": password, "csrf_token": token, "next": "/inbox"}
+    return client.post("/login", data=form, follow_redirects=False).status_code
+
+
+def test_demo_logins_give_each_role_a_working_sign_in_new_every_run(
+    data_dir: Path, report: DemoReport
+) -> None:
+    trust = report.accountability.example_trust
+    assert trust is not None
+    settings = Settings(data_dir=data_dir, secret_key="s" * 40, escalation_minutes=0)
+    engine, sessions = open_store(database_url(settings))
+    try:
+        first = demo_logins(sessions, trust, clock=CLOCK)
+        again = demo_logins(sessions, trust, clock=CLOCK)
+    finally:
+        engine.dispose()
+    assert {login.role for login in first} == set(Role)  # the trust has a region in the demo
+    assert [login.user for login in first] == [login.user for login in again]
+    assert all(a.password != b.password for a, b in zip(first, again, strict=True))
+    app = create_app(settings, clock=CLOCK)
+    for old, login in zip(first, again, strict=True):
+        with TestClient(app, base_url="https://testserver") as client:
+            assert _sign_in(client, old.user, old.password) == 401  # the last run's is gone
+            assert _sign_in(client, login.user, login.password) == 303
+            assert client.get(login.start).status_code == 200, (login.role, login.start)
+    lead = next(login for login in again if login.role is Role.UNIT_LEAD)
+    with TestClient(app, base_url="https://testserver") as client:
+        _sign_in(client, lead.user, lead.password)
+        assert client.get("/api/v1/signals").json(), "the unit lead has signals to see"

@@ -30,6 +30,8 @@ DataDirOption = Annotated[
         show_default=False,
     ),
 ]
+HostOption = Annotated[str, typer.Option("--host", help="The address to listen on.")]
+PortOption = Annotated[int, typer.Option("--port", min=1, max=65535, help="The port to listen on.")]
 P = ParamSpec("P")
 R = TypeVar("R")
 

@@ -22,6 +22,8 @@ from caresignal import __version__
 from caresignal._cli_common import (
     EXIT_BAD_INPUT,
     DataDirOption,
+    HostOption,
+    PortOption,
     _day,
     _fail,
     _print_json,
@@ -30,6 +32,7 @@ from caresignal._cli_common import (
     _stdout,
     _translate_errors,
 )
+from caresignal._cli_serve import run_server, serve_demo
 from caresignal.cli_actions import actions_app, for_the_data_directory, import_recommendations
 from caresignal.cli_escalation import board_app, escalate, outbox_app
 from caresignal.cli_signals import merge_line, merge_scan, signals_app
@@ -134,6 +137,14 @@ def demo(
     ] = "national",
     seed: Annotated[int, typer.Option("--seed", min=0, help="Its seed.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve", help="Then serve the web app, with a new sign-in for each role printed."
+        ),
+    ] = False,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
 ) -> None:
     """Analyse the bundled real datasets, and load and summarise the synthetic national dataset."""
     from caresignal.clock import SystemClock
@@ -157,6 +168,8 @@ def demo(
         _print_json(report.to_dict())
     else:
         render(report, _stdout())
+    if serve:
+        serve_demo(_settings(data_dir), report.accountability.example_trust, host, port)
 
 
 @app.command("import")
@@ -281,18 +294,12 @@ FAIL_LEVELS = ("red", "amber", "none")
 @_translate_errors
 def serve(
     data_dir: DataDirOption = None,
-    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8000,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
 ) -> None:
     """Run the web app on the data directory's store (CARESIGNAL_SECRET_KEY must be set, or
     CARESIGNAL_DEVELOPMENT on your own machine)."""
-    import uvicorn
-
-    from caresignal.web.app import create_app
-
-    app = create_app(_settings(data_dir))
-    _stdout().print(f"caresignal is at http://{host}:{port}/ (Ctrl+C stops it).")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    run_server(_settings(data_dir), host, port)
 
 
 @app.command()

@@ -1,0 +1,90 @@
+"""Running the web app from the command line: ``caresignal serve``, and ``caresignal demo --serve``
+(what ``make run`` runs), which first prints a sign-in for each role (docs/cli.md)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+from rich.table import Table
+
+from caresignal._cli_common import _fail, _stdout
+from caresignal.clock import SystemClock
+from caresignal.settings import Settings
+
+__all__ = ["run_server", "serve_demo"]
+
+
+def run_server(settings: Settings, host: str, port: int) -> None:
+    """Serve the web app on ``host:port`` until Ctrl+C."""
+    import uvicorn
+
+    from caresignal.web.app import create_app
+
+    _check_port(host, port)
+    app = create_app(settings)
+    _stdout().print(f"caresignal is at http://{_shown(host)}:{port}/ (Ctrl+C stops it).")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+def serve_demo(settings: Settings, trust: str | None, host: str, port: int) -> None:
+    """Print a sign-in for each role of ``trust`` (new passwords), then serve the web app.
+
+    Without ``CARESIGNAL_SECRET_KEY`` the demo serves in development mode, which is only for this
+    machine: another address is refused.
+    """
+    from caresignal.demo.logins import demo_logins
+    from caresignal.store import database_url, open_store
+
+    if settings.secret_key is None and not settings.development:
+        if not _loopback(host):
+            _fail(
+                f"the demo serves {host} only with CARESIGNAL_SECRET_KEY set",
+                "without a key it runs in development mode, for this machine only "
+                "(--host 127.0.0.1)",
+            )
+        settings = settings.model_copy(update={"development": True})
+    if trust is None:
+        _fail("the demo's history has no trust whose board saw its signals", None)
+    _check_port(host, port)
+    engine, sessions = open_store(database_url(settings))
+    try:
+        logins = demo_logins(sessions, trust, clock=SystemClock())
+    finally:
+        engine.dispose()
+    address = f"http://{_shown(host)}:{port}"
+    table = Table(title=f"Sign in at {address}/login as any of these (passwords new this run)")
+    for column in ("role", "user", "password", "where", "start at", "to see"):
+        table.add_column(column)
+    for login in logins:
+        role = login.role.value.replace("_", " ")
+        table.add_row(role, login.user, login.password, login.scope, login.start, login.what)
+    _stdout().print(table)
+    run_server(settings, host, port)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _shown(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse at once, with a hint, a port that something else already listens on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            _fail(
+                f"cannot listen on {_shown(host)}:{port}: {error.strerror or error}",
+                "stop what is using it, or choose another port with --port",
+            )
