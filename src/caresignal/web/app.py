@@ -31,6 +31,7 @@ from caresignal.web.clock_task import run_clock_forever
 from caresignal.web.deps import AppState, SignInRequiredError
 from caresignal.web.pages import STATIC
 from caresignal.web.routes import actions, audit, auth, board, signals
+from caresignal.web.routes import admin as admin_routes
 from caresignal.web.security import LoginLimiter, SecurityHeaders
 from caresignal.workflow.rules import Rules, load_rules
 
@@ -125,4 +126,5 @@ def create_app(
     app.include_router(board.router)
     app.include_router(actions.router)
     app.include_router(audit.router)
+    app.include_router(admin_routes.router)
     return app
