@@ -30,7 +30,7 @@ from caresignal.monitor._catalogue_types import Indicator, MethodSpec
 from caresignal.monitor._scan_funnel import FunnelRun, funnel_window, run_funnel
 from caresignal.monitor._scan_indicator import state_key
 from caresignal.monitor._scan_state import ScanState, definition_key, read_state
-from caresignal.monitor._scan_tasks import monthly, spc_tasks
+from caresignal.monitor._scan_tasks import empty_points, monthly, spc_tasks
 from caresignal.monitor._scan_units import MIN_POINTS, day_of, spc_chart
 from caresignal.monitor._series_models import ModelRecordError
 from caresignal.monitor._series_risk import recorded_fit
@@ -109,9 +109,12 @@ class IndicatorStandings:
     """One indicator: each unit's :class:`Standing` (by unit), the window ``start``–``end``
     (None without complete months), its funnel as the scan runs it with the same units' exact
     funnel beside it when the limits were widened (``unadjusted``), and ``note``: why there is
-    no funnel, or no data at all."""
+    no funnel, or no data at all. ``points`` are every unit's complete months
+    (:data:`~caresignal.monitor._scan_tasks.MONTHLY_COLUMNS`: ``numerator`` the events,
+    ``denominator`` the cases, ``risk_model`` and ``reference`` the expected events)."""
 
     indicator: Indicator
+    points: pl.DataFrame
     standings: tuple[Standing, ...]
     start: dt.date | None
     end: dt.date | None
@@ -170,7 +173,9 @@ def overview(
     indicators = tuple(
         _standings(item, points[item.id])
         if item.id in points
-        else IndicatorStandings(item, (), None, None, None, None, failed.get(item.id))
+        else IndicatorStandings(
+            item, empty_points(), (), None, None, None, None, failed.get(item.id)
+        )
         for item in catalogue
     )
     return Overview(as_of, indicators, frozenset(kept))
@@ -229,8 +234,8 @@ def _standings(indicator: Indicator, points: pl.DataFrame) -> IndicatorStandings
         run = run_funnel(spec, points)
     if isinstance(run, str):
         note = run if units else "no complete months in the data"
-        return IndicatorStandings(indicator, standings, start, end, None, None, note)
-    return IndicatorStandings(indicator, standings, start, end, run, _unadjusted(run), None)
+        return IndicatorStandings(indicator, points, standings, start, end, None, None, note)
+    return IndicatorStandings(indicator, points, standings, start, end, run, _unadjusted(run), None)
 
 
 _NO_ICONS: tuple[None, None, None, None, None, None] = (None,) * 6

@@ -32,6 +32,7 @@ from caresignal.web.deps import AppState, SignInRequiredError
 from caresignal.web.pages import STATIC
 from caresignal.web.routes import actions, audit, auth, board, signals
 from caresignal.web.routes import admin as admin_routes
+from caresignal.web.routes import organisations, overview
 from caresignal.web.security import LoginLimiter, SecurityHeaders
 from caresignal.workflow.rules import Rules, load_rules
 
@@ -126,5 +127,7 @@ def create_app(
     app.include_router(board.router)
     app.include_router(actions.router)
     app.include_router(audit.router)
+    app.include_router(overview.router)
+    app.include_router(organisations.router)
     app.include_router(admin_routes.router)
     return app

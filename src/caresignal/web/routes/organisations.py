@@ -1,0 +1,190 @@
+"""Trust, site and unit pages: each organisation's indicators with their icons (its own and
+those of everything below it), and one indicator's charts for one unit with its observed and
+case-mix-adjusted expected events month by month; each page beside its JSON twin under
+``/api/v1`` (docs/web.md).
+
+An organisation is reached as in the overview (:func:`caresignal.web.routes.overview.seen`);
+one the person's roles do not reach is "not found", exactly as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from caresignal.data.dataset import Dataset
+from caresignal.errors import CaresignalError
+from caresignal.monitor.overview import IndicatorStandings
+from caresignal.monitor.unit_charts import unit_charts
+from caresignal.store.service import UnknownError
+from caresignal.web import charts
+from caresignal.web.deps import AppState, CurrentViewer, State
+from caresignal.web.pages import render
+from caresignal.web.routes.overview import Filters, Seen, row_of, seen, table
+from caresignal.web.routes.signals import _FILL, _chart
+from caresignal.web.security import check_csrf
+
+__all__ = ["router"]
+
+router = APIRouter(dependencies=[Depends(check_csrf)])
+
+
+def _reached(view: Seen, code: str) -> dict[str, Any]:
+    """The organisation, if the person's roles reach it; "not found" otherwise."""
+    found = view.organisations.get(code)
+    if found is None or code not in view.reached:
+        raise UnknownError(f"there is no organisation with code {code!r} in the store")
+    return found.to_dict()
+
+
+def _chain(view: Seen, code: str) -> list[dict[str, Any]]:
+    """The organisation's trust and site, trust first: each linked when it is reached."""
+    chain = []
+    found = view.organisations.get(code)
+    while found is not None and found.parent_code is not None:
+        found = view.organisations.get(found.parent_code)
+        if found is not None:
+            href = f"/organisations/{found.code}" if found.code in view.reached else None
+            chain.append({"code": found.code, "name": found.name, "level": found.level,
+                          "href": href})  # fmt: skip
+    return chain[::-1]
+
+
+def _organisation(state: AppState, viewer: CurrentViewer, code: str) -> dict[str, Any]:
+    """Everything the organisation page shows, as JSON-ready data."""
+    view = seen(state, viewer)
+    organisation = _reached(view, code)
+    children = sorted(
+        (o for o in view.organisations.values() if o.parent_code == code), key=lambda o: o.code
+    )
+    return {
+        "organisation": organisation,
+        "chain": _chain(view, code),
+        "children": [
+            {"code": o.code, "name": o.name, "level": o.level, "href": f"/organisations/{o.code}"}
+            for o in children
+        ],
+        "as_of": None if view.standings is None else view.standings.as_of.isoformat(),
+        "note": view.note,
+        "rows": table(view, Filters(), under=code),
+    }
+
+
+def _item(view: Seen, indicator: str, code: str) -> IndicatorStandings:
+    """The indicator's standings, if it watches the organisation; "not found" otherwise."""
+    found = next(
+        (
+            item
+            for item in (view.standings.indicators if view.standings else ())
+            if item.indicator.id == indicator and any(s.unit == code for s in item.standings)
+        ),
+        None,
+    )
+    if found is None:
+        raise UnknownError(f"there is no indicator {indicator!r} of {code}")
+    return found
+
+
+def _months(item: IndicatorStandings, code: str) -> list[dict[str, Any]]:
+    """The unit's last 12 complete months: cases, events and expected events, newest first."""
+    rows = item.points.filter(pl.col("unit") == code).sort("period_start", descending=True)
+    return [
+        {
+            "month": row["period_start"].isoformat(),
+            "cases": row["denominator"],
+            "observed": row["numerator"],
+            "expected_risk_model": row["risk_model"],
+            "expected_reference": row["reference"],
+        }
+        for row in rows.head(12).iter_rows(named=True)
+    ]
+
+
+def _indicator(state: AppState, viewer: CurrentViewer, code: str, ident: str) -> dict[str, Any]:
+    """Everything the indicator page of one organisation shows, as JSON-ready data."""
+    view = seen(state, viewer)
+    organisation = _reached(view, code)
+    item = _item(view, ident, code)
+    standing = next(s for s in item.standings if s.unit == code)
+    i = item.indicator
+    return {
+        "organisation": organisation,
+        "chain": [
+            *_chain(view, code),
+            {
+                "code": code,
+                "name": organisation["name"],
+                "level": organisation["level"],
+                "href": f"/organisations/{code}",
+            },
+        ],
+        "indicator": {"id": i.id, "title": i.title, "level": i.level, "events": i.events},
+        "standing": row_of(view, item, standing),
+        "months": _months(item, code),
+        **_charts(state, view, item, code),
+    }
+
+
+def _charts(state: AppState, view: Seen, item: IndicatorStandings, code: str) -> dict[str, Any]:
+    """Every chart of the unit for the indicator as of the overview's day, as on a signal's
+    page (the funnel's points only those of units the person reaches)."""
+    assert view.standings is not None
+    assert view.catalogue is not None
+    as_of = view.standings.as_of
+    specs: list[dict[str, Any]] = []
+    note = None
+    try:
+        drawn = unit_charts(
+            Dataset(state.settings.data_dir), view.catalogue, code, item.indicator.id, as_of,
+            clock=state.clock,
+        )  # fmt: skip
+        specs = [_chart(drawn, chart, []) for chart in drawn.charts]
+        for spec in specs:
+            if spec["method"] == "funnel":
+                units = spec["spec"]["datasets"]["units"]
+                spec["spec"]["datasets"]["units"] = [u for u in units if u["label"] in view.reached]
+        if not specs:
+            why = "; ".join(f"{s.method.replace('_', ' ')}: {s.reason}" for s in drawn.skipped)
+            note = f"No charts for {code} as of {as_of}" + (f" ({why})." if why else ".")
+    except CaresignalError as error:
+        note = f"No charts: {error.message}."
+    return {"charts": specs, "charts_as_of": as_of.isoformat(), "charts_note": note}
+
+
+@router.get("/organisations/{code}", include_in_schema=False)
+def organisation_page(request: Request, state: State, viewer: CurrentViewer, code: str) -> Response:
+    """A trust, site or unit: its place, what is below it, and its indicators' icons."""
+    data = _organisation(state, viewer, code)
+    return render(request, "organisation.html", {"org": data})
+
+
+@router.get("/api/v1/organisations/{code}", tags=["overview"])
+def organisation(state: State, viewer: CurrentViewer, code: str) -> dict[str, Any]:
+    """A trust, site or unit: its fields, its trust and site (``chain``), the organisations
+    below it, and the overview's rows of it and everything below it."""
+    return _organisation(state, viewer, code)
+
+
+@router.get("/organisations/{code}/indicators/{indicator}", include_in_schema=False)
+def indicator_page(
+    request: Request, state: State, viewer: CurrentViewer, code: str, indicator: str
+) -> Response:
+    """One indicator of one organisation: its standing, months and charts."""
+    data = _indicator(state, viewer, code, indicator)
+    drawings = [
+        {**chart, "json": charts.to_json({**chart["spec"], **_FILL})} for chart in data["charts"]
+    ]
+    return render(request, "organisation_indicator.html", {"d": data, "drawings": drawings})
+
+
+@router.get("/api/v1/organisations/{code}/indicators/{indicator}", tags=["overview"])
+def indicator_view(
+    state: State, viewer: CurrentViewer, code: str, indicator: str
+) -> dict[str, Any]:
+    """One indicator of one organisation: the overview's row, its last 12 complete months
+    (cases, observed, expected from the risk model and from the reference rate), and every
+    chart the catalogue runs, as on a signal's page."""
+    return _indicator(state, viewer, code, indicator)
