@@ -32,6 +32,7 @@ from caresignal.web.deps import AppState, SignInRequiredError
 from caresignal.web.pages import STATIC
 from caresignal.web.routes import actions, audit, auth, board, signals
 from caresignal.web.routes import admin as admin_routes
+from caresignal.web.routes import public as public_routes
 from caresignal.web.routes import organisations, overview
 from caresignal.web.security import LoginLimiter, SecurityHeaders
 from caresignal.workflow.rules import Rules, load_rules
@@ -130,4 +131,5 @@ def create_app(
     app.include_router(overview.router)
     app.include_router(organisations.router)
     app.include_router(admin_routes.router)
+    app.include_router(public_routes.router)
     return app
