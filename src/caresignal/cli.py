@@ -35,6 +35,7 @@ from caresignal._cli_common import (
 from caresignal._cli_serve import run_server, serve_demo
 from caresignal.cli_actions import actions_app, for_the_data_directory, import_recommendations
 from caresignal.cli_escalation import board_app, escalate, outbox_app
+from caresignal.cli_report import report_app
 from caresignal.cli_signals import merge_line, merge_scan, signals_app
 from caresignal.cli_store import audit_app, store_app, user_app
 from caresignal.data import public
@@ -64,6 +65,7 @@ app.add_typer(signals_app, name="signals")
 app.add_typer(actions_app, name="actions")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(board_app, name="board")
+app.add_typer(report_app, name="report")
 app.command("escalate")(escalate)
 
 
