@@ -23,9 +23,10 @@ from caresignal.store.service import UnknownError
 from caresignal.web import charts
 from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import render
-from caresignal.web.routes.overview import Filters, Seen, row_of, seen, table
+from caresignal.web.routes.overview import Filters, table
 from caresignal.web.routes.signals import _FILL, _chart
 from caresignal.web.security import check_csrf
+from caresignal.web.standings import Seen, row_of, seen
 
 __all__ = ["router"]
 
