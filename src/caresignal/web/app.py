@@ -30,9 +30,17 @@ from caresignal.web import errors
 from caresignal.web.clock_task import run_clock_forever
 from caresignal.web.deps import AppState, SignInRequiredError
 from caresignal.web.pages import STATIC
-from caresignal.web.routes import actions, audit, auth, board, pack, signals
+from caresignal.web.routes import (
+    actions,
+    audit,
+    auth,
+    board,
+    organisations,
+    overview,
+    pack,
+    signals,
+)
 from caresignal.web.routes import admin as admin_routes
-from caresignal.web.routes import organisations, overview
 from caresignal.web.routes import public as public_routes
 from caresignal.web.security import LoginLimiter, SecurityHeaders
 from caresignal.workflow.rules import Rules, load_rules
