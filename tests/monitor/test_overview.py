@@ -94,6 +94,8 @@ def test_icons_are_those_of_the_p_chart_of_the_units_own_months(
         assert each.cases == last["cases"].sum()
         assert each.expected == pytest.approx(last["expected"].sum())
         assert each.expected_from == "risk_model"
+        assert each.observed is not None
+        assert each.expected is not None
         assert each.ratio == pytest.approx(each.observed / each.expected)
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +60,15 @@ def result(data: Path) -> ScanResult:
 
 
 @contextmanager
-def _site(database_url: str, data: Path, result: ScanResult) -> Iterator[SignIn]:
-    """The app on ``data`` with the scan's findings merged into its store and :data:`PEOPLE`."""
+def _site(
+    database_url: str, data: Path, result: ScanResult, served: Path | None = None
+) -> Iterator[SignIn]:
+    """The app on ``data`` (or on ``served``) with the organisations of ``data`` and the scan's
+    findings merged into its store, and :data:`PEOPLE`."""
     settings = Settings(
-        database_url=database_url, secret_key=SECRET, escalation_minutes=0, data_dir=data
-    )
+        database_url=database_url, secret_key=SECRET, escalation_minutes=0,
+        data_dir=served or data,
+    )  # fmt: skip
     app = create_app(settings, clock=CLOCK)
     sessions = app.state.caresignal.sessions
     sync_organisations(sessions, Dataset(data), actor="setup", clock=CLOCK, reason="test")
@@ -190,7 +195,40 @@ def test_the_overview_page_is_the_table_with_labelled_filters(people: SignIn) ->
     assert "/overview.csv?sort=ratio" in page.links
     assert "/overview.xlsx?sort=ratio" in page.links
     funnels = [i for i in data["indicators"] if i["funnel"]]
-    assert champion.get("/overview").text.count("data-chart-spec=") == len(funnels)
+    html = champion.get("/overview?sort=ratio").text
+    assert html.count("data-chart-spec=") == len(funnels) == 5
+    scripts = Scripts(html).scripts
+    for attrs in scripts:  # files of this site, or JSON data blocks, which are never run
+        assert attrs.get("src", "").startswith("/static/") or attrs["type"] == "application/json"
+    filtered = read(champion, "/overview?variation=concern")
+    assert 'value="concern" selected' in champion.get("/overview?variation=concern").text
+    assert len(filtered.table("Units your roles reach").rows) < len(table.rows)
+
+
+def test_without_data_the_pages_say_so(
+    database_url: str, data: Path, result: ScanResult, tmp_path: Path
+) -> None:
+    with _site(database_url, data, result, tmp_path / "none") as signed_in:
+        champion = signed_in("champion")
+        shown = _json(champion, "/api/v1/overview")
+        assert shown["note"] == "Nothing to show: the server's data directory holds no data."
+        assert (shown["rows"], shown["indicators"], shown["as_of"]) == ([], [], None)
+        assert "holds no data" in read(champion, "/overview").text
+        assert _json(champion, "/api/v1/organisations/ZJK")["rows"] == []
+    assert not (tmp_path / "none").exists()
+
+
+class Scripts(HTMLParser):
+    """The attributes of a page's script elements."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.scripts: list[dict[str, str]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.scripts.append({key: value or "" for key, value in attrs})
 
 
 def test_downloads_hold_the_table_as_filtered(people: SignIn) -> None:
@@ -207,6 +245,10 @@ def test_downloads_hold_the_table_as_filtered(people: SignIn) -> None:
     assert frame["Open signals"].to_list() == [row["open_signals"] for row in rows]
     excel = inspector.get(f"/overview.xlsx{query}")
     assert excel.headers["content-disposition"] == f'attachment; filename="{name}.xlsx"'
+    assert inspector.get(f"/api/v1/overview.csv{query}").content == csv.content
+    stranger = TestClient(inspector.app, base_url="https://testserver")
+    assert stranger.get("/api/v1/overview.csv").status_code == 401
+    assert stranger.get("/overview.xlsx", follow_redirects=False).status_code == 303
     sheet = pl.read_excel(io.BytesIO(excel.content), sheet_name="Overview")
     assert sheet.columns == frame.columns
     assert sheet["Organisation"].to_list() == [row["unit"] for row in rows]
