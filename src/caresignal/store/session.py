@@ -1,8 +1,10 @@
 """Engines, sessions and the one way a use case opens a transaction.
 
 SQLite (the default: ``caresignal.db`` in the data directory) runs in WAL mode with foreign keys
-on, and every transaction begins with ``BEGIN IMMEDIATE``: it takes the write lock at once, so
-writers queue instead of failing half-way, and audit appends are serialised. PostgreSQL is used
+on, and every write transaction begins with ``BEGIN IMMEDIATE``: it takes the write lock at once,
+so writers queue instead of failing half-way, and audit appends are serialised. A session that
+only reads begins a deferred transaction: in WAL mode it reads a snapshot and neither waits for a
+writer nor holds one up, so many pages can be read at once. PostgreSQL is used
 through psycopg 3 when the URL says so; there every write transaction begins by taking a
 transaction-scoped advisory lock, to the same effect (:func:`transaction`).
 """
@@ -68,13 +70,26 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Execution options: set on the sessions' connections (:func:`session_factory`), which read, and
+#: on a write transaction's (:func:`transaction`).
+_READ = "caresignal_read"
+_WRITE = "caresignal_write"
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    options = connection.get_execution_options()
+    if options.get(_READ) and not options.get(_WRITE):
+        connection.exec_driver_sql("BEGIN")  # deferred: a reader never takes the write lock
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions bound to ``engine``; objects stay readable after their transaction commits."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions bound to ``engine``; objects stay readable after their transaction commits.
+
+    Their transactions read without taking SQLite's write lock; :func:`transaction` takes it.
+    """
+    return sessionmaker(engine.execution_options(**{_READ: True}), expire_on_commit=False)
 
 
 #: The key of PostgreSQL's advisory lock that every write transaction takes ("cs-audit").
@@ -95,6 +110,7 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     audit log work inside the session they are given and never commit.
     """
     with sessions() as session, session.begin():
+        session.connection(execution_options={_WRITE: True})  # SQLite: BEGIN IMMEDIATE, now
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
         yield session

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from caresignal.domain import Role, User
+from caresignal.domain import Role, RoleGrant, User
 from caresignal.errors import CaresignalError
 from caresignal.store import repo
 from caresignal.store.service import UnknownError
@@ -56,11 +56,16 @@ def region_of(session: Session, code: str) -> str | None:
 def holds(session: Session, actor: User, roles: Iterable[Role], code: str) -> bool:
     """Whether ``actor`` holds one of ``roles`` in ``code`` or above it (a regulator: in its
     region)."""
-    wanted = set(roles)
-    found = repo.chain(session, code)
+    return _holds(repo.chain(session, code), code, repo.grants_of(session, actor), set(roles))
+
+
+def _holds(
+    found: list[tuple[str, str | None]], code: str, grants: Iterable[RoleGrant], wanted: set[Role]
+) -> bool:
+    """Whether one of ``grants`` gives one of ``wanted`` in ``code`` (whose chain is ``found``)."""
     scope = {each for each, _ in found} or {code}
     region = next((region for _, region in found if region), None)
-    for grant in repo.grants_of(session, actor):
+    for grant in grants:
         if grant.role not in wanted:
             continue
         if grant.organisation_code in scope:
@@ -76,13 +81,15 @@ class Reach:
 
     def __init__(self, session: Session, user: User) -> None:
         self.session, self.user = session, user
+        self.grants = repo.grants_of(session, user)  # read once, not once per organisation
         self.seen: dict[tuple[str, frozenset[Role]], bool] = {}
 
     def holds(self, organisation: str, roles: Iterable[Role] = frozenset(Role)) -> bool:
         """:func:`holds` for this user: any role by default."""
         key = (organisation, frozenset(roles))
         if key not in self.seen:
-            self.seen[key] = holds(self.session, self.user, key[1], organisation)
+            found = repo.chain(self.session, organisation)
+            self.seen[key] = _holds(found, organisation, self.grants, set(key[1]))
         return self.seen[key]
 
 
