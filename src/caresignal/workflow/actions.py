@@ -202,10 +202,16 @@ def _recommendation(
             f"there is no recommendation {recommendation_id}",
             hint="see `caresignal actions list`",
         )
+    _fresh_recommendation(found, expected_version)
+    return found
+
+
+def _fresh_recommendation(found: Recommendation, expected_version: int | None) -> None:
+    """Refuse a change made on a version that is no longer current (checked after who may
+    make it, so that someone who may not learns nothing from the answer)."""
     if expected_version is not None and found.version != expected_version:
         versions = (expected_version, found.version)
-        raise action_repo.stale("recommendation", recommendation_id, recommendation_id, versions)
-    return found
+        raise action_repo.stale("recommendation", found.id, found.id, versions)
 
 
 def _still_open(recommendation: Recommendation) -> None:
@@ -220,10 +226,16 @@ def _action(session: Session, action_id: int, expected_version: int | None) -> A
     found = action_repo.find_action(session, action_id)
     if found is None:
         raise UnknownError(f"there is no action {action_id}", hint="see `caresignal actions list`")
+    _fresh_action(found, expected_version)
+    return found
+
+
+def _fresh_action(found: Action, expected_version: int | None) -> None:
+    """Refuse a change made on a version that is no longer current (checked after who may
+    make it)."""
     if expected_version is not None and found.version != expected_version:
         versions = (expected_version, found.version)
-        raise action_repo.stale("action", action_id, found.recommendation_id, versions)
-    return found
+        raise action_repo.stale("action", found.id, found.recommendation_id, versions)
 
 
 def _move(
@@ -243,10 +255,8 @@ def _move(
     ``roles`` in its organisation or above), ``change`` to its other fields, and its audit
     entry."""
     with transaction(sessions) as session:
-        before = _action(session, action_id, expected_version)
-        _still_open(_recommendation(session, before.recommendation_id, None))
-        check_move(before.status, target)
-        if target is A.VERIFIED:
+        before = _action(session, action_id, None)
+        if target is A.VERIFIED:  # first: it tells the one who did the work nothing new
             check_four_eyes(before.done_by, actor)
         if owner_may and actor == before.owner:
             access.user(session, actor)
@@ -255,6 +265,9 @@ def _move(
             access.authorise(
                 session, actor, roles, before.organisation, doing, f"action {action_id}"
             )
+        _fresh_action(before, expected_version)
+        _still_open(_recommendation(session, before.recommendation_id, None))
+        check_move(before.status, target)
         after = change(replace(before, status=target, updated_at=clock.now()))
         after = action_repo.save_action(session, after)
         verb = COMMANDS[before.status, target].replace("done", "complete")
@@ -349,16 +362,17 @@ def close_recommendation(
     recommendation shows as closed without all its actions verified."""
     reason = check_closing_reason(reason)
     with transaction(sessions) as session:
-        before = _recommendation(session, recommendation_id, expected_version)
+        before = _recommendation(session, recommendation_id, None)
+        access.authorise(
+            session, actor, CLOSING_ROLES, before.organisation, "close it",
+            f"recommendation {recommendation_id}",
+        )  # fmt: skip
+        _fresh_recommendation(before, expected_version)
         if before.state is RecommendationState.CLOSED:
             raise ActionRuleError(
                 f"recommendation {recommendation_id} is already closed",
                 hint=f"see `caresignal actions show {recommendation_id}`",
             )
-        access.authorise(
-            session, actor, CLOSING_ROLES, before.organisation, "close it",
-            f"recommendation {recommendation_id}",
-        )  # fmt: skip
         closed = replace(
             before,
             state=RecommendationState.CLOSED,

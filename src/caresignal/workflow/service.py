@@ -336,9 +336,10 @@ def transition(
     """Move the episode to ``target`` if the rules allow it and ``actor`` holds an acting role
     in its unit or above; refused if ``expected_version`` is given and no longer current."""
     with transaction(sessions) as session:
-        before = _current(session, episode_id, expected_version)
-        signals.check_transition(before.state, target)
+        before = _current(session, episode_id, None)
         _authorise(session, actor, before, signals.ACTING_ROLES, "move it on")
+        _fresh(before, expected_version)
+        signals.check_transition(before.state, target)
         after = _due(replace(before, state=target, updated_at=clock.now()), rules)
         after = episode_repo.save_episode(session, after)
         action = "signal.acknowledge" if target is S.ACKNOWLEDGED else "signal.transition"
@@ -360,10 +361,11 @@ def close(
     (an episode that has reached red needs the executive level)."""
     evidence = [item.strip() for item in evidence if item.strip()]
     with transaction(sessions) as session:
-        before = _current(session, episode_id, expected_version)
-        signals.check_close(before.state, reason, evidence)
+        before = _current(session, episode_id, None)
         roles = signals.RED_CLOSING_ROLES if before.level == "red" else signals.CLOSING_ROLES
         _authorise(session, actor, before, roles, "close it")
+        _fresh(before, expected_version)
+        signals.check_close(before.state, reason, evidence)
         after = replace(
             before,
             state=S.CLOSED,
@@ -426,13 +428,19 @@ def _current(session: Session, episode_id: int, expected_version: int | None) ->
         raise UnknownError(
             f"there is no signal episode {episode_id}", hint="see `caresignal signals list`"
         )
+    _fresh(episode, expected_version)
+    return episode
+
+
+def _fresh(episode: Episode, expected_version: int | None) -> None:
+    """Refuse a change made on a version that is no longer current. Use cases check who may
+    make the change first, so that someone who may not learns nothing from this answer."""
     if expected_version is not None and episode.version != expected_version:
         raise episode_repo.StaleEpisodeError(
-            f"signal episode {episode_id} was changed by someone else since you read it "
+            f"signal episode {episode.id} was changed by someone else since you read it "
             f"(version {expected_version}, now {episode.version})",
-            hint=f"look again with `caresignal signals show {episode_id}`, then retry",
+            hint=f"look again with `caresignal signals show {episode.id}`, then retry",
         )
-    return episode
 
 
 def _authorise(

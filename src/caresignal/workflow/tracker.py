@@ -381,6 +381,27 @@ def _organisation_of(session: Session, entity: str, entity_id: str) -> str | Non
     return found
 
 
+def _administered_in(
+    session: Session, entity: str, entity_id: str, entries: list[AuditEntry]
+) -> set[str]:
+    """Where a user, role grant or notification is administered: the organisations where the
+    user (the grant's holder, the message's recipient) holds roles, and the grant's own."""
+    states = [state for e in entries for state in (e.before, e.after) if state]
+    codes = {str(state["organisation"]) for state in states if state.get("organisation")}
+    people = (
+        {entity_id}
+        if entity == "user"
+        else {str(s["recipient"]) for s in states if "recipient" in s}
+    )
+    for name in people:
+        person = repo.find_user(session, name)
+        if person is not None:
+            codes |= {
+                g.organisation_code for g in repo.grants_of(session, person) if g.organisation_code
+            }
+    return codes
+
+
 def trail(
     sessions: sessionmaker[Session], user_name: str, entity: str, entity_id: str
 ) -> list[TrailEntry]:
@@ -388,18 +409,22 @@ def trail(
 
     Needs one of :data:`AUDIT_ROLES`; the trail of a signal episode, action or recommendation
     needs it where the entity is, and the store's administration (users, role grants,
-    organisations, notifications, board meetings) needs an administrator (where the
-    organisation or meeting is, for those). Anything else is "not found".
+    organisations, notifications, board meetings) needs an administrator where it is: the
+    organisation or the meeting's trust, where the user holds roles, the grant's organisation,
+    where the message's recipient holds roles. Anything else is "not found".
     """
     with sessions() as session:
         user = _auditor(session, user_name)
         organisation = _organisation_of(session, entity, entity_id)
         roles = {Role.ADMINISTRATOR} if entity in ADMINISTRATION else AUDIT_ROLES
+        found = [e for e in audit.entries(session, entity=entity) if e.entity_id == entity_id]
         if organisation is None:
-            reaches = Role.ADMINISTRATOR in {g.role for g in repo.grants_of(session, user)}
+            reaches = any(
+                access.holds(session, user, roles, code)
+                for code in _administered_in(session, entity, entity_id, found)
+            )
         else:
             reaches = access.holds(session, user, roles, organisation)
-        found = [e for e in audit.entries(session, entity=entity) if e.entity_id == entity_id]
     if not reaches or not found:
         raise UnknownError(f"there is no audit trail for {entity.replace('_', ' ')} {entity_id}")
     return [TrailEntry(e, changes(e.before, e.after)) for e in found]
