@@ -10,19 +10,13 @@ signal page draw the same chart from one definition.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 from caresignal.domain.episodes import EpisodeFinding
-from caresignal.monitor.unit_charts import (
-    Chart,
-    CusumChart,
-    FunnelChart,
-    SpcChart,
-    UnitCharts,
-    VladChart,
-)
+from caresignal.monitor.unit_charts import Chart, SpcChart, UnitCharts, VladChart
 from caresignal.reports.model import ChartImage
 from caresignal.web import charts
+from caresignal.web.charts.unit import findings_on, unit_chart
 
 __all__ = ["MAX_CHARTS", "chart_images", "chosen", "for_print"]
 
@@ -31,34 +25,23 @@ MAX_CHARTS = 3
 #: The plotting area of a chart on an A4 page, in pixels (CSS px: 96 to the inch).
 WIDTH = 560
 HEIGHT = 170
-INK = "#212B32"
 
 
 def chosen(drawn: UnitCharts, findings: Sequence[EpisodeFinding]) -> list[Chart]:
     """The charts worth a board member's time: those carrying one of the findings, then the
     monthly chart, in the catalogue's order; at most :data:`MAX_CHARTS`."""
-    picked = [c for c in drawn.charts if _mine(c, findings) or isinstance(c, SpcChart)]
+    picked = [c for c in drawn.charts if findings_on(c, findings) or isinstance(c, SpcChart)]
     if not picked:
         picked = [c for c in drawn.charts if not isinstance(c, VladChart)]
     return picked[:MAX_CHARTS]
 
 
-def _mine(chart: Chart, findings: Sequence[EpisodeFinding]) -> list[EpisodeFinding]:
-    if isinstance(chart, CusumChart):
-        return [f for f in findings if f.chart == chart.words]
-    if isinstance(chart, VladChart):
-        return []
-    return [f for f in findings if f.method == chart.method.method]
-
-
 def chart_images(drawn: UnitCharts, findings: Sequence[EpisodeFinding]) -> list[ChartImage]:
-    """Each chosen chart drawn to SVG, with its title and text alternative."""
+    """Each chosen chart drawn to SVG for the page, with its title and text alternative."""
     images: list[ChartImage] = []
     for chart in chosen(drawn, findings):
-        title, spec = _spec(drawn, chart)
-        sentences = " ".join(dict.fromkeys(f.explanation for f in _mine(chart, findings)))
-        svg = charts.to_svg(for_print(spec))
-        images.append(ChartImage(title, f"{title}. {sentences}".strip(), svg))
+        made = unit_chart(drawn, chart, findings, size=(WIDTH, HEIGHT))
+        images.append(ChartImage(made.title, made.description, charts.to_svg(for_print(made.spec))))
     return images
 
 
@@ -87,73 +70,3 @@ def _printed_layer(layer: dict[str, Any]) -> dict[str, Any]:
         if isinstance(test, str):
             layer["transform"] = [*layer.get("transform", []), {"filter": test}]
     return {**layer, "encoding": encoding}
-
-
-def _spec(drawn: UnitCharts, chart: Chart) -> tuple[str, charts.Spec]:
-    """The chart's title and specification, sized for the page."""
-    indicator = drawn.indicator
-    if isinstance(chart, CusumChart):
-        title = f"{indicator.title}, {drawn.unit}: {chart.words}"
-        monthly = chart.method.method == "poisson_cusum"
-        began: int | Literal["estimate"] = (
-            "estimate" if chart.episode is None else int(chart.episode.began)
-        )
-        spec = charts.cusum_chart(
-            chart.result, title=title, amber=chart.amber, red=chart.red, dates=chart.days,
-            x_title="Month" if monthly else None, began=began, width=WIDTH, height=HEIGHT,
-        )  # fmt: skip
-        return title, spec
-    if isinstance(chart, VladChart):
-        title = f"{indicator.title}, {drawn.unit}: expected minus observed {indicator.events}"
-        spec = charts.vlad_chart(
-            chart.result, title=title, events=indicator.events, dates=chart.days, width=WIDTH,
-            height=HEIGHT,
-        )  # fmt: skip
-        return title, spec
-    if isinstance(chart, SpcChart):
-        title = f"{indicator.title}, {drawn.unit}: month by month"
-        target = chart.method.get("target")
-        spec = charts.spc_chart(
-            chart.result, title=title, y_title=_spc_axis(drawn, chart), dates=chart.periods,
-            target=float(target) if isinstance(target, int | float) else None, width=WIDTH,
-            height=HEIGHT,
-        )  # fmt: skip
-        return title, spec
-    return _funnel(drawn, chart)
-
-
-def _spc_axis(drawn: UnitCharts, chart: SpcChart) -> str:
-    """The values' axis title, with the chart's units (per cent, or per 1,000)."""
-    multiplier = chart.method.get("multiplier")
-    scale = float(multiplier) if isinstance(multiplier, int | float) else 1.0
-    title = drawn.indicator.title
-    if scale == 100.0:
-        return f"{title} (%)"
-    if scale > 1.0 and " per " not in title:
-        return f"{title} (per {scale:,g})"
-    return title
-
-
-def _funnel(drawn: UnitCharts, chart: FunnelChart) -> tuple[str, charts.Spec]:
-    """Every unit's funnel with this unit ringed and named."""
-    indicator = drawn.indicator
-    title = f"{indicator.title}: every {indicator.level}, {chart.start:%B %Y} to {chart.end:%B %Y}"
-    spec = charts.funnel_chart(
-        chart.result, title=title, unadjusted=chart.unadjusted,
-        unit=indicator.level.capitalize(), width=WIDTH, height=HEIGHT + 40,
-    )  # fmt: skip
-    marked = [row for row in spec["datasets"]["units"] if row["label"] == drawn.unit]
-    spec["datasets"]["marked"] = marked
-    where = {
-        "x": {"field": "denominator", "type": "quantitative"},
-        "y": {"field": "value", "type": "quantitative"},
-    }
-    ring = {"type": "point", "shape": "circle", "size": 220, "strokeWidth": 2.5, "color": INK}
-    label = {"type": "text", "align": "left", "dx": 11, "dy": -11, "fontWeight": "bold",
-             "color": INK}  # fmt: skip
-    spec["layer"] += [
-        {"data": {"name": "marked"}, "mark": {**ring, "filled": False}, "encoding": where},
-        {"data": {"name": "marked"}, "mark": label,
-         "encoding": {**where, "text": {"field": "label"}}},
-    ]  # fmt: skip
-    return title, spec

@@ -21,10 +21,10 @@ from caresignal.monitor.overview import IndicatorStandings
 from caresignal.monitor.unit_charts import unit_charts
 from caresignal.store.service import UnknownError
 from caresignal.web import charts
+from caresignal.web.charts.unit import for_page, unit_chart
 from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import render
 from caresignal.web.routes.overview import Filters, table
-from caresignal.web.routes.signals import _FILL, _chart
 from caresignal.web.security import check_csrf
 from caresignal.web.standings import Seen, row_of, seen
 
@@ -142,7 +142,7 @@ def _charts(state: AppState, view: Seen, item: IndicatorStandings, code: str) ->
             Dataset(state.settings.data_dir), view.catalogue, code, item.indicator.id, as_of,
             clock=state.clock,
         )  # fmt: skip
-        specs = [_chart(drawn, chart, []) for chart in drawn.charts]
+        specs = [unit_chart(drawn, chart).to_dict() for chart in drawn.charts]
         for spec in specs:
             if spec["method"] == "funnel":
                 units = spec["spec"]["datasets"]["units"]
@@ -176,7 +176,7 @@ def indicator_page(
     """One indicator of one organisation: its standing, months and charts."""
     data = _indicator(state, viewer, code, indicator)
     drawings = [
-        {**chart, "json": charts.to_json({**chart["spec"], **_FILL})} for chart in data["charts"]
+        {**chart, "json": charts.to_json(for_page(chart["spec"]))} for chart in data["charts"]
     ]
     return render(request, "organisation_indicator.html", {"d": data, "drawings": drawings})
 

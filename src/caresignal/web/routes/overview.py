@@ -23,10 +23,10 @@ from starlette.responses import Response
 
 from caresignal.monitor.overview import IndicatorStandings
 from caresignal.web import charts
+from caresignal.web.charts.unit import for_page
 from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.errors import WebError
 from caresignal.web.pages import render
-from caresignal.web.routes.signals import _FILL
 from caresignal.web.security import check_csrf
 from caresignal.web.standings import Seen, reached_funnel, row_of, seen
 
@@ -237,7 +237,7 @@ def overview_page(
     data = _overview(state, viewer, asked)
     query = request.url.query
     drawings = [
-        {**i["funnel"], "json": charts.to_json({**i["funnel"]["spec"], **_FILL})}
+        {**i["funnel"], "json": charts.to_json(for_page(i["funnel"]["spec"]))}
         for i in data["indicators"]
         if i["funnel"] is not None
     ]

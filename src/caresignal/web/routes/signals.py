@@ -23,14 +23,10 @@ from caresignal.errors import CaresignalError
 from caresignal.monitor.catalogue import Catalogue, load_catalogue
 from caresignal.monitor.scan import last_day
 from caresignal.monitor.unit_charts import (
-    Chart,
-    CusumChart,
-    SpcChart,
-    UnitCharts,
-    VladChart,
     unit_charts,
 )
 from caresignal.web import charts
+from caresignal.web.charts.unit import for_page, unit_chart
 from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import back_to, lines, render
 from caresignal.web.security import check_csrf
@@ -85,7 +81,7 @@ def _charts(
         if as_of is None:
             raise _NoChartsError(none)
         drawn = unit_charts(snapshot, catalogue, episode.unit, episode.indicator, as_of)
-        specs = [_chart(drawn, chart, findings) for chart in drawn.charts]
+        specs = [unit_chart(drawn, chart, findings).to_dict() for chart in drawn.charts]
         if not specs:
             why = "; ".join(f"{s.method.replace('_', ' ')}: {s.reason}" for s in drawn.skipped)
             note = f"No charts for {episode.unit} as of {as_of}" + (f" ({why})." if why else ".")
@@ -105,116 +101,6 @@ def _catalogue(directory: Path) -> Catalogue:
     """The shipped indicators and the data directory's own, as the command line reads them."""
     own = directory / "catalogue"
     return load_catalogue(own) if own.is_dir() else load_catalogue()
-
-
-def _chart(drawn: UnitCharts, chart: Chart, findings: Sequence[EpisodeFinding]) -> dict[str, Any]:
-    """One chart's specification, its title, and a text alternative: the title and the
-    sentences of the episode's findings on this chart."""
-    where = f"{drawn.indicator.title}, {drawn.unit}"
-    if isinstance(chart, CusumChart):
-        title = f"{where}: {chart.words}"
-        spec = _cusum(chart, title)
-        mine = [f for f in findings if f.chart == chart.words]
-    elif isinstance(chart, VladChart):
-        title = f"{where}: expected minus observed {drawn.indicator.events} (VLAD)"
-        events = drawn.indicator.events
-        spec = charts.vlad_chart(chart.result, title=title, events=events, dates=chart.days)
-        mine = []
-    elif isinstance(chart, SpcChart):
-        title = f"{where}: monthly {chart.method.method.replace('_', ' ')}"
-        spec = charts.spc_chart(
-            chart.result,
-            title=title,
-            y_title=_spc_axis(drawn, chart),
-            dates=chart.periods,
-            target=_number(chart.method.get("target")),
-        )
-        mine = [f for f in findings if f.method == chart.method.method]
-    else:
-        title = (
-            f"{drawn.indicator.title}: every {drawn.indicator.level}, "
-            f"{chart.start:%B %Y} to {chart.end:%B %Y}, {drawn.unit} marked"
-        )
-        noun = drawn.indicator.level.capitalize()
-        spec = charts.funnel_chart(
-            chart.result, title=title, unadjusted=chart.unadjusted, unit=noun
-        )
-        spec = _marked(spec, drawn.unit)
-        mine = [f for f in findings if f.method == "funnel"]
-    sentences = " ".join(dict.fromkeys(f.explanation for f in mine))
-    return {
-        "method": chart.method.method,
-        "title": title,
-        "description": f"{title}. {sentences}".strip(),
-        "spec": spec,
-    }
-
-
-def _cusum(chart: CusumChart, title: str) -> charts.Spec:
-    """The CUSUM with its amber and red thresholds, the change-start of the episode the scan
-    reports marked (else the latest climb's)."""
-    return charts.cusum_chart(
-        chart.result,
-        title=title,
-        amber=chart.amber,
-        red=chart.red,
-        dates=chart.days,
-        x_title="Month" if chart.method.method == "poisson_cusum" else None,
-        began="estimate" if chart.episode is None else chart.episode.began,
-    )
-
-
-def _spc_axis(drawn: UnitCharts, chart: SpcChart) -> str:
-    """The values' axis title, with the chart's units (per cent, or per 1,000)."""
-    multiplier = _number(chart.method.get("multiplier")) or 1.0
-    title = drawn.indicator.title
-    if multiplier == 100.0:
-        return f"{title} (%)"
-    if multiplier > 1.0 and " per " not in title:
-        return f"{title} (per {multiplier:,g})"
-    return title
-
-
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _marked(spec: charts.Spec, unit: str) -> charts.Spec:
-    """The funnel with ``unit``'s point ringed and named, so a reader finds it among the rest."""
-    rows = [row for row in spec["datasets"]["units"] if row["label"] == unit]
-    spec["datasets"]["marked"] = rows
-    where = {
-        "x": {"field": "denominator", "type": "quantitative"},
-        "y": {"field": "value", "type": "quantitative"},
-    }
-    spec["layer"] += [
-        {
-            "data": {"name": "marked"},
-            "mark": {
-                "type": "point",
-                "shape": "circle",
-                "size": 260,
-                "strokeWidth": 2.5,
-                "color": "#212B32",
-                "filled": False,
-            },
-            "encoding": where,
-        },
-        {
-            "data": {"name": "marked"},
-            "mark": {
-                "type": "text",
-                "align": "left",
-                "dx": 12,
-                "dy": -12,
-                "fontSize": 12,
-                "fontWeight": "bold",
-                "color": "#212B32",
-            },
-            "encoding": {**where, "text": {"field": "label"}},
-        },
-    ]
-    return spec
 
 
 @router.get("/inbox", include_in_schema=False)
@@ -254,7 +140,7 @@ def signal_page(request: Request, state: State, viewer: CurrentViewer, episode_i
     data = _signal(state, viewer, episode_id)
     notice = request.session.pop("notice", None)
     drawings = [
-        {**chart, "json": charts.to_json({**chart["spec"], **_FILL})} for chart in data["charts"]
+        {**chart, "json": charts.to_json(for_page(chart["spec"]))} for chart in data["charts"]
     ]
     context = {"signal": data, "viewer": viewer, "notice": notice, "drawings": drawings}
     return render(request, "signal.html", context)
@@ -265,10 +151,6 @@ def signal(state: State, viewer: CurrentViewer, episode_id: int) -> dict[str, An
     """One signal episode: its fields and clock, findings, history, board history,
     recommendations and actions, and the moves the person may make."""
     return _signal(state, viewer, episode_id)
-
-
-#: On the page, each chart fills the width of its column (its height stays as drawn).
-_FILL = {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
 
 
 class Move(BaseModel):
