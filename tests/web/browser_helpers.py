@@ -199,12 +199,14 @@ def sign_in(page: Page, name: str, password: str = PASSWORD) -> None:
 
 
 def charts_drawn(page: Page) -> int:
-    """Wait until every chart container of the page holds a drawing with marks (Vega's SVG);
-    the number of charts."""
+    """Wait until every chart container of the page holds a drawing with marks (Vega's SVG),
+    hidden from screen readers once drawn (the container's label is the text alternative); the
+    number of charts."""
     drawings = page.locator("[data-chart-spec]")
     count = drawings.count()
     for index in range(count):
-        marks = drawings.nth(index).locator("svg .role-mark path, svg .role-mark line")
+        drawn = "svg[aria-hidden=true] .role-mark"
+        marks = drawings.nth(index).locator(f"{drawn} path, {drawn} line")
         expect(marks.first).to_be_attached()
     expect(page.get_by_text("could not be drawn")).to_have_count(0)
     return count

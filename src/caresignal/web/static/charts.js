@@ -37,7 +37,18 @@ function draw(element) {
     failed(element, error);
     return;
   }
-  window.vegaEmbed(element, spec, OPTIONS).catch((error) => failed(element, error));
+  // Vega labels the drawing with the specification's description, in place of the page's text
+  // alternative (the findings' sentences): hand it that text. The drawing is one image to a
+  // screen reader: Vega's marks, most of them unlabelled, are hidden from it.
+  spec.description = element.getAttribute("aria-label") || spec.description;
+  window
+    .vegaEmbed(element, spec, OPTIONS)
+    .then(() => {
+      for (const svg of element.querySelectorAll("svg")) {
+        svg.setAttribute("aria-hidden", "true");
+      }
+    })
+    .catch((error) => failed(element, error));
 }
 
 for (const element of document.querySelectorAll("[data-chart-spec]")) {
