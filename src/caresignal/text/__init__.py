@@ -1,0 +1,1 @@
+"""Text of concerns: HCAT themes (:mod:`caresignal.text.themes`)."""
