@@ -18,7 +18,7 @@ __all__ = ["HEAD", "current_revision", "downgrade", "upgrade"]
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: The newest migration.
-HEAD = "0004"
+HEAD = "0005"
 
 
 def _config(engine: Engine) -> Config:

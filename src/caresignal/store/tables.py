@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -27,6 +28,9 @@ __all__ = [
     "Base",
     "BoardItemRow",
     "BoardMeetingRow",
+    "ConcernContactRow",
+    "ConcernEventRow",
+    "ConcernRow",
     "EpisodeEventRow",
     "EpisodeFindingRow",
     "EpisodeRow",
@@ -304,3 +308,79 @@ class BoardItemRow(Base):
     decision: Mapped[str] = mapped_column(Text)
     presented_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[str] = mapped_column(String(40))
+
+
+class ConcernRow(Base):
+    """A concern raised by a patient, a family or a member of staff (docs/concerns.md).
+
+    ``token_hash`` is the SHA-256 of the private follow-up token, never the token itself;
+    ``episode_ids`` a JSON list of linked signal episodes; ``source_reference`` the previous
+    system's reference of an imported concern. ``deadline``, ``rung`` and ``escalated_on`` belong
+    to the escalation ladder.
+    """
+
+    __tablename__ = "concerns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    happened_on: Mapped[date | None] = mapped_column(Date)
+    relationship: Mapped[str] = mapped_column(String(32))
+    contact_by: Mapped[str] = mapped_column(String(16))
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    acknowledge_by: Mapped[date] = mapped_column(Date)
+    acknowledged_on: Mapped[date | None] = mapped_column(Date)
+    response_due: Mapped[date | None] = mapped_column(Date)
+    response_agreed: Mapped[bool] = mapped_column(Boolean)
+    responded_on: Mapped[date | None] = mapped_column(Date)
+    explanation_due: Mapped[date] = mapped_column(Date)
+    explained_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    ombudsman_offered: Mapped[bool] = mapped_column(Boolean)
+    hcat_domain: Mapped[str | None] = mapped_column(String(32))
+    hcat_category: Mapped[str | None] = mapped_column(String(64))
+    severity: Mapped[str | None] = mapped_column(String(16))
+    episode_ids: Mapped[str] = mapped_column(Text)
+    duty_of_candour: Mapped[bool | None] = mapped_column(Boolean)
+    source_reference: Mapped[str | None] = mapped_column(String(200), unique=True)
+    rung: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    escalated_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
+
+
+class ConcernContactRow(Base):
+    """How to reach the person who raised a concern: a row only when they gave details, and
+    never for an anonymous concern."""
+
+    __tablename__ = "concern_contacts"
+
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id"), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(Text)
+
+
+class ConcernEventRow(Base):
+    """One entry of a concern's conversation: a reply, a message, the final response, the
+    person's answer to it."""
+
+    __tablename__ = "concern_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id"), index=True)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)

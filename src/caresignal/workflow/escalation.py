@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from caresignal.clock import Clock
 from caresignal.domain.actions import Action
+from caresignal.domain.concerns import Concern
 from caresignal.domain.episodes import Episode, EpisodeEvent
 from caresignal.store import actions as action_repo
 from caresignal.store import audit
@@ -28,6 +29,7 @@ from caresignal.store.session import transaction
 from caresignal.workflow import outbox, signals
 from caresignal.workflow.actions import record_action
 from caresignal.workflow.calendar import add_working_days
+from caresignal.workflow.concerns_escalation import escalate_concerns
 from caresignal.workflow.rules import DEFAULT_RULES, Rules
 from caresignal.workflow.service import episode_message
 
@@ -125,9 +127,9 @@ def escalate(
     clock: Clock,
     rules: Rules = DEFAULT_RULES,
 ) -> EscalationResult:
-    """Move every overdue signal episode and action up the ladder as far as ``as_of`` says, in
-    one transaction (one clock run at a time: the transaction takes the store's write lock
-    first)."""
+    """Move every overdue signal episode, action and concern up the ladder as far as ``as_of``
+    says, in one transaction (one clock run at a time: the transaction takes the store's write
+    lock first)."""
     climbed: list[Escalation] = []
     at_top: list[tuple[str, int]] = []
     with transaction(sessions) as session:
@@ -144,7 +146,23 @@ def escalate(
                 at_top.append(("action", action.id))
                 continue
             climbed.append(_climb_action(session, action, steps, actor, clock, rules))
+        moved, top = escalate_concerns(
+            session, as_of, actor=actor, clock=clock, rules=rules, climb=climb
+        )
+        climbed += [
+            _concern_escalation(before, after, steps, rules) for before, after, steps in moved
+        ]
+        at_top += [("concern", number) for number in top]
     return EscalationResult(as_of, tuple(climbed), tuple(at_top))
+
+
+def _concern_escalation(
+    before: Concern, after: Concern, steps: list[Climb], rules: Rules
+) -> Escalation:
+    low = "its handlers" if before.rung == 0 else rules.ladder[before.rung].role.value
+    to = rules.ladder[after.rung].role.value
+    return Escalation("concern", after.id, after.organisation, low, to, steps[0].missed,
+                      steps[-1].deadline)  # fmt: skip
 
 
 def _climb_action(
