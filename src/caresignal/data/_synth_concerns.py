@@ -18,7 +18,17 @@ from numpy.typing import NDArray
 from caresignal.data._synth_plan import Plan
 from caresignal.data._synth_problems import WARD_CHANGES
 from caresignal.data._synth_scales import epoch_days, stream
-from caresignal.data._synth_texts import CONCERN_TEXTS, OWNER_ROLES, RECOMMENDATION_TEXTS
+from caresignal.data._synth_texts import (
+    CONCERN_CLOSINGS,
+    CONCERN_CORES,
+    CONCERN_DETAILS,
+    CONCERN_OPENINGS,
+    CONCERN_VAGUE,
+    CONCERN_WHEN,
+    CONCERN_WHO,
+    OWNER_ROLES,
+    RECOMMENDATION_TEXTS,
+)
 from caresignal.data._synth_wards import Grid, grid, paediatric_months
 from caresignal.data.schema import CONCERNS, RECOMMENDATIONS
 
@@ -30,7 +40,7 @@ IntArray = NDArray[np.int64]
 _CHANNELS = ("complaint", "pals", "online", "phone", "letter", "staff", "marthas_rule")
 #: Concerns by other channels for each complaint.
 _PER_COMPLAINT = np.array([1.0, 0.8, 0.3, 0.2, 0.1, 0.15, 0.1])
-_CATEGORIES = tuple(CONCERN_TEXTS)
+_CATEGORIES = tuple(CONCERN_CORES)
 #: Shares of the categories other than listening (whose share is set apart, per ward and month).
 _OTHER_SHARES = {
     "quality": 0.25,
@@ -77,10 +87,72 @@ def _pick_texts(
     return pl.Series(flat, dtype=pl.String).gather(which)
 
 
+#: How often a text has each optional part: an opening, a detail, a second thing it is about,
+#: an angry or a calm ending; and how often it is vague (nothing but a vague sentence).
+_PARTS = {"opening": 0.4, "detail": 0.5, "second": 0.2, "angry": 0.25, "calm": 0.3, "vague": 0.05}
+_LINKS = (
+    "Another thing.",
+    "And that was not all.",
+    "There is something else too.",
+    "One more thing.",
+)
+
+
+def _some(rng: np.random.Generator, values: pl.Series, n: int, share: float) -> pl.Series:
+    """One of ``values`` for a share of ``n`` rows, null for the rest."""
+    pick = pl.Series(np.floor(rng.random(n) * values.len()).astype(np.int64))
+    return values.gather(pick).set(pl.Series(rng.random(n) >= share), None)
+
+
 def _texts(rng: np.random.Generator, category: IntArray) -> pl.Series:
-    """What each person wrote: words of its category (any category's if uncoded)."""
-    anyone = rng.integers(0, len(_CATEGORIES), category.size)
-    return _pick_texts(rng, CONCERN_TEXTS, np.where(category == len(_CATEGORIES), anyone, category))
+    """What each person wrote, composed from parts: an opening (some), the main thing (of the
+    row's category; any category's if uncoded), a detail (some), a second thing of another
+    category (a few), an angry or calm ending (some); a few are vague. Whole columns at a time."""
+    n = category.size
+    topic = np.where(category == len(_CATEGORIES), rng.integers(0, len(_CATEGORIES), n), category)
+    other = (topic + rng.integers(1, len(_CATEGORIES), n)) % len(_CATEGORIES)
+    core = _pick_texts(rng, CONCERN_CORES, topic)
+    vague = rng.random(n) < _PARTS["vague"]
+    tone = rng.random(n)
+    angry = pl.Series(CONCERN_CLOSINGS["angry"], dtype=pl.String)
+    calm = pl.Series(CONCERN_CLOSINGS["calm"], dtype=pl.String)
+    parts = pl.DataFrame(
+        {
+            "opening": _some(
+                rng, pl.Series(CONCERN_OPENINGS, dtype=pl.String), n, _PARTS["opening"]
+            ),
+            "core": core.zip_with(pl.Series(~vague), _some(rng, pl.Series(CONCERN_VAGUE), n, 1.0)),
+            "detail": _pick_texts(rng, CONCERN_DETAILS, topic).set(
+                pl.Series((rng.random(n) >= _PARTS["detail"]) | vague), None
+            ),
+            "link": _some(rng, pl.Series(_LINKS), n, 1.0),
+            "second": _pick_texts(rng, CONCERN_CORES, other).set(
+                pl.Series((rng.random(n) >= _PARTS["second"]) | vague), None
+            ),
+            "closing": _some(rng, angry, n, 1.0).zip_with(
+                pl.Series(tone < _PARTS["angry"]),
+                _some(rng, calm, n, 1.0).set(
+                    pl.Series(tone >= _PARTS["angry"] + _PARTS["calm"]), None
+                ),
+            ),
+            "who": _some(rng, pl.Series(CONCERN_WHO), n, 1.0),
+            "when": _some(rng, pl.Series(CONCERN_WHEN), n, 1.0),
+        }
+    )
+    second = pl.when(pl.col("second").is_not_null()).then(
+        pl.concat_str("link", "second", separator=" ")
+    )
+    text = pl.concat_str(
+        "opening", "core", "detail", second, "closing", separator=" ", ignore_nulls=True
+    )
+    who = pl.col("who")
+    capital = who.str.slice(0, 1).str.to_uppercase() + who.str.slice(1)
+    text = (
+        text.str.replace_all("{who}", who, literal=True)
+        .str.replace_all("{Who}", capital, literal=True)
+        .str.replace_all("{when}", pl.col("when"), literal=True)
+    )
+    return parts.select(text.alias("text")).to_series()
 
 
 def _dates(rng: np.random.Generator, received: IntArray, last: int) -> tuple[pl.Series, ...]:
