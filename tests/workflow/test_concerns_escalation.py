@@ -99,3 +99,30 @@ def test_responded_and_closed_concerns_do_not_climb(
     assert escalate(people, date(2028, 1, 1), actor="clock", clock=clock).climbed == ()
     with people() as session:
         assert audit.verify(session) is None
+
+
+def test_a_concern_escalated_to_the_board_is_on_its_agenda_without_its_words(
+    people: sessionmaker[Session], clock: FixedClock
+) -> None:
+    from caresignal.domain import Role
+    from caresignal.store.service import add_user, grant_role
+    from caresignal.workflow import board
+
+    add_user(people, "member", "m@nhs.net", actor="admin", clock=clock, reason="t")
+    grant_role(people, "member", Role.BOARD_MEMBER, "RZZ", actor="admin", clock=clock, reason="t")
+    concern = raise_concern(people, date(2026, 11, 2)).concern
+    escalate(people, date(2026, 11, 6), actor="clock", clock=clock)
+    assert board.agenda(people, "RZZ", date(2026, 11, 6), actor="member") == []
+    escalate(people, date(2026, 11, 16), actor="clock", clock=clock)
+    items = board.agenda(people, "RZZ", date(2026, 11, 16), actor="member")
+    assert [(i.entity, i.entity_id, i.why) for i in items] == [
+        ("concern", concern.id, "a concern escalated to the board, due 2026-11-19")
+    ]
+    assert items[0].summary.startswith(f"concern {concern.reference} RZZ01-MAT (online")
+    assert items[0].history == "never presented to the board; not acknowledged"
+    assert concern.text not in str(items[0].to_dict())
+    meeting = board.add_meeting(people, "RZZ", date(2026, 11, 20), "Board", actor="member",
+                                clock=clock)  # fmt: skip
+    board.present(people, meeting.id, "concern", concern.id, "noted", actor="member", clock=clock)
+    history = board.board_history(people, "concern", concern.id, actor="member")
+    assert history.sentence.startswith("presented to the board once since November 2026")

@@ -26,7 +26,7 @@ from caresignal.store import board as board_repo
 from caresignal.store import episodes as episode_repo
 from caresignal.store.service import ConflictError, UnknownError
 from caresignal.store.session import transaction
-from caresignal.workflow import access, signals
+from caresignal.workflow import access, concerns_board, signals
 from caresignal.workflow.rules import DEFAULT_RULES, Rules
 
 __all__ = [
@@ -46,7 +46,7 @@ BOARD_ROLES = frozenset({Role.BOARD_MEMBER, Role.EXECUTIVE_SAFETY_CHAMPION, Role
 #: Roles that may read the ledger of a trust (a regulator: of the trusts in its region).
 READING_ROLES = frozenset(Role)
 #: What can be presented to a board.
-ENTITIES = ("signal_episode", "action", "recommendation")
+ENTITIES = ("signal_episode", "action", "recommendation", "concern")
 
 S = EpisodeState
 
@@ -218,6 +218,11 @@ def _describe(
             f"{recommendation.title!r}: {standing}"
         )
         return recommendation.organisation, summary, standing
+    if entity == "concern":  # never its words: docs/concerns.md
+        described = concerns_board.describe(session, entity_id, as_of)
+        if described is None:
+            raise _not_found(entity, entity_id)
+        return described
     raise CaresignalError(
         f"{entity!r} cannot be presented to the board",
         hint=f"choose one of: {', '.join(ENTITIES)}",
@@ -332,6 +337,12 @@ def agenda(
                 )
             )
         found.extend(_actions_for_the_board(session, trust, as_of, executive))
+        for due, number, where, why, summary, standing in concerns_board.for_the_board(
+            session, within, as_of, executive
+        ):
+            items = tuple(board_repo.items_about(session, "concern", str(number)))
+            item = AgendaItem("concern", number, where, why, summary, _sentence(items, standing))
+            found.append((due, item))
     order = {entity: index for index, entity in enumerate(ENTITIES)}
     found.sort(key=lambda pair: (pair[0], order[pair[1].entity], pair[1].entity_id))
     return [item for _, item in found]
