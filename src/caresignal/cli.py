@@ -34,6 +34,7 @@ from caresignal._cli_common import (
 )
 from caresignal._cli_serve import run_server, serve_demo
 from caresignal.cli_actions import actions_app, for_the_data_directory, import_recommendations
+from caresignal.cli_concerns import concerns_app, import_concerns
 from caresignal.cli_escalation import board_app, escalate, outbox_app
 from caresignal.cli_report import report_app
 from caresignal.cli_signals import merge_line, merge_scan, signals_app
@@ -63,6 +64,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(signals_app, name="signals")
 app.add_typer(actions_app, name="actions")
+app.add_typer(concerns_app, name="concerns")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(board_app, name="board")
 app.add_typer(report_app, name="report")
@@ -214,6 +216,12 @@ def import_(
             import_recommendations(
                 files, data_dir=data_dir, by=by, correction=correction, as_json=as_json
             )
+        except ImportRejectedError as error:
+            _reject(error, as_json)
+        return
+    if table == "concerns":
+        try:  # historical concerns go into the store (docs/concerns.md)
+            import_concerns(files, data_dir=data_dir, by=by, as_json=as_json)
         except ImportRejectedError as error:
             _reject(error, as_json)
         return
