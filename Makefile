@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ pytest: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	@for script in benchmarks/bench_*.py; do $(BIN)/python $$script; done
+
+# Screenshots of the main pages for docs/screenshots/, taken in Debian's chromium from the small
+# demo (scripts/screenshots.py; DATA_DIR=... to use a data directory `caresignal demo` made).
+screenshots: $(VENV)/.installed-dev
+	$(BIN)/python scripts/screenshots.py $(if $(DATA_DIR),--data-dir $(DATA_DIR)) --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
