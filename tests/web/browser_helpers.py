@@ -181,7 +181,9 @@ def _trust(data: Path, unit: str) -> str:
 def signed_in(browser: Browser, site: Site, name: str | None) -> BrowserContext:
     """A browser context (its own cookies) signed in as ``name`` through the form, or not
     signed in at all for ``None``."""
-    context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=site.url, viewport={"width": 1280, "height": 900}, locale="en-GB"
+    )
     context.set_default_timeout(PATIENCE_MS)
     if name is not None:
         sign_in(context.new_page(), name)
