@@ -93,7 +93,7 @@ def test_a_meeting_and_its_decision_are_recorded_and_reach_the_history(site: Sit
     (row,) = page.table("Items presented at this meeting").rows
     assert row[0] == "signal episode #2"
     assert row[2:] == ["noted; assurance sought", "member"]
-    assert row[1].startswith("signal #2 RZZ01-MAT term_hie (red): open, owner")
+    assert row[1].startswith("signal #2 at RZZ01-MAT, term hie, red: open, owned by")
     assert all(not t.caption.startswith("What should go") for t in page.tables)
     history = board.board_history(site.sessions, "signal_episode", 2, actor="member")
     assert history.sentence == (

@@ -69,7 +69,7 @@ def test_a_signal_presented_three_times_without_a_plan_says_so(
             clock=clock,
         )
         assert item.summary.startswith(
-            f"signal #{episode_id} RZZ01-MAT term_stillbirth (red): open"
+            f"signal #{episode_id} at RZZ01-MAT, term stillbirth, red: open"
         )
     history = board.board_history(ledger, "signal_episode", episode_id, actor="member")
     assert history.sentence == (

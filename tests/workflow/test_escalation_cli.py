@@ -84,8 +84,8 @@ def test_the_board_records_what_it_was_shown_and_decided(data_dir: Path) -> None
     code, out, _ = _run(data_dir, "board", "agenda", "RZZ", "--as-of", "2026-12-04")
     assert (code, out) == (
         0,
-        "signal #1 RZZ01-MAT term_stillbirth (amber): open, owner executive_safety_champion, due "
-        "2026-12-09; closed 0 time(s) before: escalated to the board; never presented to the "
+        "signal #1 at RZZ01-MAT, term stillbirth, amber: open, owned by the executive safety "
+        "champion, due 2026-12-09; never closed: escalated to the board; never presented to the "
         "board; not acknowledged and no action plan yet.\n",
     )
     code, out, _ = _run(data_dir, "board", "meeting", "RZZ", "2026-12-03", "--by", "member")

@@ -230,12 +230,20 @@ def _describe(
 
 
 def _episode_summary(episode: Episode) -> str:
-    owner = "nobody" if episode.owner_role is None else episode.owner_role.value
+    """How a signal episode stands, in words: e.g. "signal #7 at RZZ01-MAT, term stillbirth,
+    amber: open, owned by the executive safety champion, due 2026-12-09; never closed"."""
+    owner = "nobody" if episode.owner_role is None else f"the {_words(episode.owner_role)}"
     due = "" if episode.deadline is None else f", due {episode.deadline.isoformat()}"
     return (
-        f"signal #{episode.id} {episode.unit} {episode.indicator} ({episode.level}): "
-        f"{episode.state.value}, owner {owner}{due}; closed {episode.times_closed} time(s) before"
+        f"signal #{episode.id} at {episode.unit}, {_words(episode.indicator)}, "
+        f"{_words(episode.level)}: {_words(episode.state)}, owned by {owner}{due}; "
+        f"{signals.closed_before(episode.times_closed)}"
     )
+
+
+def _words(code: str) -> str:
+    """A code as words: ``executive_safety_champion`` → "executive safety champion"."""
+    return str(code).replace("_", " ")
 
 
 def _standing(episode: Episode) -> str:

@@ -239,7 +239,7 @@ def episode_message(episode: Episode, what: str, detail: str) -> str:
             "",
             f"State: {episode.state.value}. Level: {episode.level}.",
             f"Owner: {owner}. Next deadline: {due}.",
-            f"Closed {episode.times_closed} time(s) before.",
+            f"{signals.closed_before(episode.times_closed).capitalize()}.",
             "",
             f"See it with `caresignal signals show {episode.id}`.",
         ]

@@ -26,6 +26,7 @@ __all__ = [
     "TransitionError",
     "check_close",
     "check_transition",
+    "closed_before",
     "deadline",
     "owner",
     "owner_rung",
@@ -156,3 +157,14 @@ def check_close(current: EpisodeState, rationale: str, evidence: Sequence[str]) 
             "closing an episode needs evidence: the review, the actions done",
             hint="name each with --evidence, e.g. --evidence 'case-note review 2026-11-02'",
         )
+
+
+def closed_before(times: int) -> str:
+    """How many times an episode was closed before, in words.
+
+    >>> closed_before(0), closed_before(1), closed_before(3)
+    ('never closed', 'closed once before', 'closed 3 times before')
+    """
+    if times == 0:
+        return "never closed"
+    return "closed once before" if times == 1 else f"closed {times} times before"
