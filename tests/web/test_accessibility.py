@@ -84,12 +84,7 @@ PAGES: dict[str, Visit | str] = {
 
 #: Violations known and reported to the page's authors, by (route, rule): they do not fail the
 #: test while they last, and the test fails once one is gone, so that its entry is removed.
-KNOWN: dict[tuple[str, str], str] = {
-    ("/admin/catalogue/source", "scrollable-region-focusable"): (
-        "each catalogue file's <pre> scrolls but cannot be reached by keyboard: "
-        'admin_catalogue_source.html should give it tabindex="0" and a label'
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,7 @@ from caresignal.domain import Organisation, Role
 from caresignal.domain.actions import ActionStatus, RecommendationSource
 from caresignal.domain.episodes import Episode, EpisodeState
 from caresignal.errors import CaresignalError
+from caresignal.monitor.catalogue import load_catalogue
 from caresignal.monitor.scan import Finding, ScanResult
 from caresignal.settings import Settings
 from caresignal.store import audit, database_url, open_store, repo
@@ -174,6 +175,7 @@ class _Replay:
         self.people: dict[tuple[Role, str], str] = {}
         self.chains: dict[str, list[Organisation]] = {}
         self.plans: dict[date, list[tuple[Key, str]]] = defaultdict(list)
+        self.catalogue = load_catalogue()
 
     def run(self) -> None:
         start = min(self.by_day) - timedelta(days=1)
@@ -317,6 +319,13 @@ class _Replay:
                 evidence=[f"case-note review {day.isoformat()}", "action plan completed"],
             )  # fmt: skip
 
+    def _title(self, indicator: str) -> str:
+        """The indicator's title in the catalogue, lower-cased after its first word."""
+        if indicator not in self.catalogue:
+            return indicator.replace("_", " ")
+        title = self.catalogue.get(indicator).title
+        return title[:1].lower() + title[1:]
+
     def _recommend(self, episode: Episode, clock: FixedClock) -> None:
         """The review's recommendation, linked to the episode, with two actions for the unit."""
         analyst = self._holder(Role.DIVISIONAL_DIRECTOR, episode.unit)
@@ -325,7 +334,7 @@ class _Replay:
         recommendation = actions.add_recommendation(
             self.sessions, self._chain(episode.unit)[0].code, f"SR-{episode.id:04d}",
             RecommendationSource.SIGNAL_REVIEW,
-            f"Act on the review of signal #{episode.id} ({episode.indicator})",
+            f"Act on the review of signal #{episode.id}: {self._title(episode.indicator)}",
             received_on=day, episode_id=episode.id, actor=analyst, clock=clock,
             detail="From the critical safety check of the signal's cases.",
         )  # fmt: skip
