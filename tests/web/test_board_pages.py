@@ -5,13 +5,16 @@ twins: what goes to the board, who may record meetings and decisions, and anothe
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from web_helpers import CLOCK, Site, open_site
 from web_more_helpers import post, read, recommendation, submit
 
-from caresignal.workflow import actions, board
+from caresignal.clock import FixedClock
+from caresignal.domain.concerns import ConcernChannel
+from caresignal.workflow import actions, board, concerns
+from caresignal.workflow.escalation import escalate
 
 NEVER = "never presented to the board; not acknowledged and no action plan yet"
 
@@ -160,3 +163,24 @@ def test_another_trusts_board_is_not_found(site: Site) -> None:
     assert form.status_code == 404
     assert [m.id for m in board.list_meetings(site.sessions, "RZZ", actor=None)] == [1]
     assert outsider.get("/api/v1/boards").json()[0]["code"] == "RYY"
+
+
+def test_a_concern_on_the_agenda_shows_how_it_stands_never_its_words(site: Site) -> None:
+    words = "Nobody came when the alarm on my daughter's monitor kept going off."
+    raised = concerns.submit(
+        site.sessions, "RZZ01-MAT", ConcernChannel.ONLINE, words,
+        clock=FixedClock(datetime(2026, 9, 1, 10, 0, tzinfo=UTC)), relationship="parent",
+    )  # fmt: skip
+    escalate(site.sessions, CLOCK.today(), actor="clock", clock=CLOCK)  # ignored for weeks
+    member = site.signed_in("member")
+    page = read(member, "/boards/RZZ")
+    rows = page.table("On the agenda").rows
+    (row,) = [r for r in rows if r[0].startswith("concern")]
+    assert row[0] == f"concern #{raised.concern.id} RZZ01-MAT"
+    assert f"/recommendations/{raised.concern.id}" not in page.links  # a concern has no page here
+    assert words not in member.get("/boards/RZZ").text
+    assert words not in member.get("/api/v1/boards/RZZ").text
+    (item,) = [
+        i for i in member.get("/api/v1/boards/RZZ").json()["agenda"] if i["entity"] == "concern"
+    ]
+    assert item["href"] is None

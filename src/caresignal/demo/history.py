@@ -192,7 +192,9 @@ class _Replay:
                 break
             escalate(self.sessions, day, actor=ACTOR, clock=_at(day, 6))
             if day in self.by_day:
-                result = ScanResult(day, tuple(self.by_day[day]), (), ())
+                # Opened on the day it first crossed, but seen as the last scan saw it: its
+                # sentence describes the data up to that scan, and so must its charts.
+                result = ScanResult(self.as_of, tuple(self.by_day[day]), (), ())
                 service.merge_findings(self.sessions, result, actor=ACTOR, clock=_at(day, 7))
             for minute, (key, step) in enumerate(self.plans.get(day, ())):
                 self._act(key, step, _at(day, 10, minute % 60))

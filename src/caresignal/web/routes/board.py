@@ -57,14 +57,18 @@ def _board(state: State, viewer: CurrentViewer, trust: str) -> dict[str, Any]:
     }
 
 
-def _href(state: State, viewer: CurrentViewer, entity: str, entity_id: int | str) -> str:
-    """The page that shows an item that goes to the board (an action: its recommendation's)."""
+def _href(state: State, viewer: CurrentViewer, entity: str, entity_id: int | str) -> str | None:
+    """The page that shows an item that goes to the board (an action: its recommendation's);
+    None for a concern, which has no page for the board: the board sees concerns only as
+    their standing, never their words (docs/concerns.md)."""
     if entity == "signal_episode":
         return f"/signals/{entity_id}"
     if entity == "action":
         number = tracker.action_recommendation(state.sessions, viewer.name, int(entity_id))
         return f"/recommendations/{number}#action-{entity_id}"
-    return f"/recommendations/{entity_id}"
+    if entity == "recommendation":
+        return f"/recommendations/{entity_id}"
+    return None
 
 
 def _item(state: State, viewer: CurrentViewer, item: BoardItem) -> dict[str, Any]:
