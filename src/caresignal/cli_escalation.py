@@ -281,12 +281,20 @@ RecommendationOption = Annotated[
     int | None,
     typer.Option("--recommendation", help="A recommendation.", show_default=False),
 ]
+ConcernOption = Annotated[
+    int | None,
+    typer.Option(
+        "--concern", help="A concern (the board sees how it stands, never its words).",
+        show_default=False,
+    ),
+]  # fmt: skip
 
 
 def _one_item(
-    signal: int | None, action: int | None, recommendation: int | None
+    signal: int | None, action: int | None, recommendation: int | None, concern: int | None
 ) -> tuple[str, int]:
-    """The one item named by ``--signal``, ``--action`` or ``--recommendation``."""
+    """The one item named by ``--signal``, ``--action``, ``--recommendation`` or
+    ``--concern``."""
     from caresignal.errors import CaresignalError
 
     named = [
@@ -295,12 +303,13 @@ def _one_item(
             ("signal_episode", signal),
             ("action", action),
             ("recommendation", recommendation),
+            ("concern", concern),
         )
         if number is not None
     ]
     if len(named) != 1:
         raise CaresignalError(
-            "name one item: --signal ID, --action ID or --recommendation ID",
+            "name one item: --signal ID, --action ID, --recommendation ID or --concern ID",
             hint="e.g. --signal 4",
         )
     return named[0]
@@ -314,15 +323,16 @@ def board_present(
     signal: SignalOption = None,
     action: ActionOption = None,
     recommendation: RecommendationOption = None,
+    concern: ConcernOption = None,
     data_dir: DataDirOption = None,
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record that a signal, an action or a recommendation was presented at a meeting, and what
-    the board decided."""
+    """Record that a signal, an action, a recommendation or a concern was presented at a
+    meeting, and what the board decided."""
     from caresignal.workflow.board import present
 
-    entity, number = _one_item(signal, action, recommendation)
+    entity, number = _one_item(signal, action, recommendation, concern)
     with _store(data_dir) as sessions:
         item = present(
             sessions,
@@ -376,6 +386,7 @@ def board_history(
     signal: SignalOption = None,
     action: ActionOption = None,
     recommendation: RecommendationOption = None,
+    concern: ConcernOption = None,
     data_dir: DataDirOption = None,
     by: ReaderOption = None,
     as_json: JsonOption = False,
@@ -383,14 +394,19 @@ def board_history(
     """Every time an item reached the board and what was decided, in one sentence and in full."""
     from caresignal.workflow.board import board_history as history
 
-    entity, number = _one_item(signal, action, recommendation)
+    entity, number = _one_item(signal, action, recommendation, concern)
     with _store(data_dir) as sessions:
         found = history(sessions, entity, number, actor=by, as_of=SystemClock().today())
     if as_json:
         _print_json(found.to_dict())
         return
     out = _stdout()
-    name = {"signal_episode": "Signal", "action": "Action", "recommendation": "Recommendation"}
+    name = {
+        "signal_episode": "Signal",
+        "action": "Action",
+        "recommendation": "Recommendation",
+        "concern": "Concern",
+    }
     out.print(f"{name[entity]} #{number}: {found.sentence}.", soft_wrap=True)
     for item in found.items:
         out.print(f"  {_item_line(item)}", soft_wrap=True)

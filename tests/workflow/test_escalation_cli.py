@@ -13,9 +13,11 @@ from typer.testing import CliRunner
 
 from caresignal.cli import app
 from caresignal.clock import FixedClock
+from caresignal.domain.concerns import ConcernChannel
 from caresignal.monitor.scan import ScanResult
 from caresignal.settings import Settings
 from caresignal.store import database_url, open_store
+from caresignal.workflow import concerns
 from caresignal.workflow.service import merge_findings
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "organisations.csv"
@@ -124,7 +126,7 @@ def test_board_commands_name_exactly_one_item(data_dir: Path) -> None:
     _run(data_dir, "board", "meeting", "RZZ", "2026-12-03", "--by", "member")
     for items in ([], ["--signal", "1", "--action", "2"]):
         code, _, err = _run(data_dir, "board", "present", "1", "--decision", "noted", *items)
-        assert (code, "name one item: --signal ID, --action ID or --recommendation ID" in err) == (
+        assert (code, "name one item: --signal ID, --action ID, --recommendation ID" in err) == (
             2,
             True,
         )
@@ -134,3 +136,28 @@ def test_board_commands_name_exactly_one_item(data_dir: Path) -> None:
     assert json.loads(out)["sentence"] == (
         "never presented to the board; not acknowledged and no action plan yet"
     )
+
+
+def test_a_concern_escalated_to_the_board_is_presented_without_its_words(
+    data_dir: Path, clock: FixedClock
+) -> None:
+    words = "Nobody came when the alarm on my daughter's monitor kept going off."
+    engine, sessions = open_store(database_url(Settings(data_dir=data_dir)))
+    raised = concerns.submit(sessions, "RZZ01-MAT", ConcernChannel.ONLINE, words, clock=clock)
+    engine.dispose()
+    number = str(raised.concern.id)
+    assert _run(data_dir, "escalate", "--as-of", "2027-01-29", "--by", "clock")[0] == 0
+    code, out, _ = _run(data_dir, "board", "agenda", "RZZ", "--as-of", "2027-01-29")
+    assert (code, raised.concern.reference in out, words in out) == (0, True, False)
+    assert _run(data_dir, "board", "meeting", "RZZ", "2027-01-28", "--by", "member")[0] == 0
+    code, out, _ = _run(
+        data_dir, "board", "present", "1", "--concern", number, "--decision", "reply this week",
+        "--by", "member", "--json",
+    )  # fmt: skip
+    item = json.loads(out)
+    assert (code, item["entity"], item["decision"]) == (0, "concern", "reply this week")
+    assert words not in item["summary"]
+    code, out, _ = _run(data_dir, "board", "history", "--concern", number, "--by", "member")
+    assert (code, out.splitlines()[0].startswith(f"Concern #{number}: presented")) == (0, True)
+    code, _, err = _run(data_dir, "board", "history", "--concern", number, "--signal", "1")
+    assert (code, "name one item" in err) == (2, True)
