@@ -38,6 +38,7 @@ REQUIRED = {
     "rn_fill_rate_day": ("staffing", {"xmr"}),
     "rn_fill_rate_night": ("staffing", {"xmr"}),
     "care_hours_per_patient_day": ("staffing", {"xmr"}),
+    "concerns_listening": ("concerns", {"p_chart", "poisson_cusum"}),
 }
 
 USER_FILE = """
@@ -73,7 +74,12 @@ def catalogue() -> Catalogue:
 
 
 def test_shipped_files_load_with_every_required_indicator(catalogue: Catalogue) -> None:
-    assert shipped_files() == ("emergency.toml", "maternity.toml", "wards.toml")
+    assert shipped_files() == (
+        "emergency.toml",
+        "maternity.toml",
+        "wards.toml",
+        "wards_concerns.toml",  # themes of concerns, loaded after the ward indicators
+    )
     for ident, (table, methods) in REQUIRED.items():
         indicator = catalogue.get(ident)
         assert indicator.table == table

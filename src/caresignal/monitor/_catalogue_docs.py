@@ -42,6 +42,13 @@ def _section(ind: Indicator) -> list[str]:
             "counts indicator",
             d.counts_indicator and f"`{d.counts_indicator}` ({d.denominator_kind})",
         ),
+        (
+            "concerns",
+            d.categories
+            and "HCAT categories "
+            + ", ".join(f"`{c}`" for c in d.categories)
+            + " (recorded, else suggested) a month",
+        ),
         ("population", d.population and f"`{d.population}`"),
         ("outcome", d.outcome and f"`{d.outcome}`"),
         ("numerator", d.numerator and f"`{d.numerator}`"),

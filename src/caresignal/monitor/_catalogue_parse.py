@@ -20,6 +20,7 @@ from caresignal.monitor._catalogue_types import (
     RiskModelSpec,
     Window,
 )
+from caresignal.text.themes import CATEGORIES
 
 __all__ = ["read_indicator"]
 
@@ -111,6 +112,8 @@ def _definition(value: Any, table: str, where: f.Where) -> Definition:
     where = where.at("definition")
     entry = f.table(value, where)
     keys = ("date_column", "population", "outcome", "numerator", "denominator")
+    if table == "concerns":
+        return _concerns_definition(entry, where)
     counts_keys = ("counts_indicator", "denominator_kind")
     f.check_keys(entry, keys + counts_keys if table == "counts" else keys, where)
     schema = SCHEMAS[table]
@@ -134,8 +137,32 @@ def _definition(value: Any, table: str, where: f.Where) -> Definition:
         ),
         counts_indicator=counts_indicator,
         denominator_kind=entry.get("denominator_kind"),
-        **exprs,
+        population=exprs.get("population"),
+        outcome=exprs.get("outcome"),
+        numerator=exprs.get("numerator"),
+        denominator=exprs.get("denominator"),
     )
+
+
+def _concerns_definition(entry: Mapping[str, Any], where: f.Where) -> Definition:
+    """Concerns of some HCAT ``categories`` (of a ``population``, if given) a month: a rate."""
+    f.check_keys(entry, ("date_column", "population", "categories"), where)
+    columns = SCHEMAS["concerns"].names
+    categories = f.texts(f.required(entry, "categories", where), where.at("categories"), CATEGORIES)
+    if not categories:
+        raise where.at("categories").error([], "at least one HCAT category")
+    population = entry.get("population")
+    return Definition(
+        date_column=f.text(
+            entry.get("date_column", DATE_COLUMNS["concerns"]), where.at("date_column"),
+            ("received_date",),
+        ),
+        population=None if population is None else expression(
+            population, where.at("population"), columns
+        ),
+        denominator_kind="cases",
+        categories=categories,
+    )  # fmt: skip
 
 
 def _methods(value: Any, where: f.Where) -> tuple[Any, ...]:

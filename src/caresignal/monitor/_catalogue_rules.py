@@ -33,6 +33,8 @@ def _check_definition(indicator: Indicator, where: f.Where) -> None:
         raise where.at("outcome").error(
             definition.outcome, f"no case-level outcome: {indicator.table} has no row per case"
         )
+    if indicator.table == "concerns" and indicator.period != "month":
+        raise where.at("period").error(indicator.period, "month: concerns are counted by month")
     if indicator.period == "case" and not case_table:
         raise where.at("period").error("case", f"month or week: {indicator.table} has no cases")
     if indicator.risk_model is not None and not case_table:

@@ -120,6 +120,9 @@ class Definition:
     all cases (case tables), or ``SUM(numerator)`` and ``SUM(denominator)`` (``counts``).
     ``denominator_kind`` says whether the denominator counts ``cases`` (a proportion) or an
     ``exposure`` such as bed days (a rate). ``date_column`` dates each row.
+
+    For the ``concerns`` table, ``categories`` are the HCAT categories counted (each concern's
+    recorded category, else the one :mod:`caresignal.text.themes` suggests), a month at a time.
     """
 
     date_column: str
@@ -129,6 +132,7 @@ class Definition:
     denominator: str | None = None
     counts_indicator: str | None = None
     denominator_kind: str | None = None
+    categories: tuple[str, ...] = ()
 
     def population_expr(self) -> pl.Expr:
         """The rows in the indicator's population, as a boolean polars expression."""

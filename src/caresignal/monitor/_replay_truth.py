@@ -40,6 +40,7 @@ SYNTHETIC_INDICATORS: Mapping[str, tuple[str, ...]] = {
     "cleanliness_score": ("cleanliness_score",),
     "registered_nurse_fill_rate": ("rn_fill_rate_day", "rn_fill_rate_night"),
     "complaints": ("complaints",),
+    "concerns_listening_share": ("concerns_listening",),
 }
 
 

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from caresignal.data.dataset import Snapshot
 from caresignal.monitor._catalogue_types import Indicator, Window
+from caresignal.monitor._series_concerns import concern_periods
 
 #: The columns of a case series, in order (``risk_model``/``reference`` may be all null).
 CASE_COLUMNS = ("unit", "date", "record_id", "outcome", "risk_model", "reference")
@@ -214,9 +215,11 @@ def periods(
     null where no row gives one (always null otherwise). ``source`` reads those rows instead of
     the table's current records (some batches only).
     """
+    table = snapshot.table(indicator.table) if source is None else source
+    if indicator.table == "concerns":  # concerns of some HCAT categories a month
+        return concern_periods(table, indicator, units, as_of)
     definition = indicator.definition
     date = definition.date_column
-    table = snapshot.table(indicator.table) if source is None else source
     rows = table.filter(
         definition.population_expr()
         & pl.col(indicator.unit_column).is_in(units)

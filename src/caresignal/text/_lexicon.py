@@ -90,15 +90,14 @@ def normalise(texts: pl.Series) -> pl.Series:
     characters other than letters, digits and apostrophes (inside a word) as one space. A
     missing text becomes a blank.
     """
-    out = (
-        texts.cast(pl.String)
-        .fill_null("")
-        .str.normalize("NFKC")
-        .str.to_lowercase()
-        .str.replace_all(r"[\u2018\u2019\u02bc\u0060\u00b4]", "'")
+    out = texts.cast(pl.String).fill_null("")
+    wide = out.str.contains(r"[^\x00-\x7f]")  # NFKC only where it can change something
+    if wide.any():
+        out = out.zip_with(~wide, out.str.normalize("NFKC"))
+    out = out.str.to_lowercase().str.replace_all(r"[\u2018\u2019\u02bc\u0060\u00b4]", "'")
+    out = out.str.replace_many(
+        [short for short, _ in _CONTRACTIONS], [full for _, full in _CONTRACTIONS]
     )
-    for short, full in _CONTRACTIONS:
-        out = out.str.replace_all(short, full, literal=True)
     out = out.str.replace_all(r"[^\p{L}\p{N}']+", " ").str.replace_all(r"(^|\s)'+|'+(\s|$)", " ")
     return (" " + out.str.replace_all(r"\s+", " ").str.strip_chars() + " ").rename("text")
 
