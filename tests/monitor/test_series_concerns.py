@@ -4,16 +4,20 @@ categories (recorded, else suggested), and the scan and replay of the failing wa
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
-from caresignal.monitor.catalogue import CatalogueError, load_catalogue
+from caresignal.data.imports import import_files
+from caresignal.monitor import scan as scan_module
+from caresignal.monitor.catalogue import Catalogue, CatalogueError, load_catalogue
 from caresignal.monitor.replay import replay
 from caresignal.monitor.scan import scan
 from caresignal.monitor.series import PeriodSeries, build_series
@@ -194,3 +198,42 @@ def test_the_replay_finds_the_listening_theme_before_the_complaints_cusum(source
     }
     decline = dt.date(2024, 1, 1)
     assert decline < red["concerns_listening"] < red["complaints"]
+
+
+def test_a_rescan_after_a_month_of_concerns_carries_the_theme_on(
+    small_copy: Callable[[], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new batch of concerns (the last month's again, a month on) is read alone, and the
+    charts carried on from the kept state find what a scan from scratch finds."""
+    catalogue = Catalogue((CATALOGUE.get("concerns_listening"),))
+    directory = small_copy()
+    scan(Dataset(directory), catalogue, as_of=AS_OF, clock=CLOCK)
+    concerns = Dataset(directory).table("concerns")
+    month = concerns.filter(pl.col("received_date") >= dt.date(2025, 12, 1)).collect()
+    shifted = month.with_columns(
+        ("N" + pl.col("record_id")).alias("record_id"),
+        *(pl.col(c).dt.offset_by("1mo") for c in ("received_date", "acknowledged_date")),
+        pl.lit(None, dtype=pl.Date).alias("answered_date"),
+    )
+    path = directory.parent / "concerns-new.parquet"
+    shifted.write_parquet(path)
+    import_files(Dataset(directory), "concerns", [path], clock=CLOCK, imported_by="test")
+    resumed: set[str] = set()
+    original = scan_module.resume_all
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = original(*args, **kwargs)
+        resumed.update(found)
+        return found
+
+    monkeypatch.setattr(scan_module, "resume_all", spy)
+    as_of = dt.date(2026, 1, 31)
+    carried = scan(Dataset(directory), catalogue, as_of=as_of, clock=CLOCK)
+    monkeypatch.undo()
+    assert resumed == {"concerns_listening"}
+    months = build_series(
+        Dataset(directory), catalogue, "concerns_listening", as_of=as_of, clock=CLOCK
+    )
+    assert months.unit(WARD).get_column("period_start").max() == dt.date(2026, 1, 1)
+    shutil.rmtree(directory / "cache")
+    assert carried == scan(Dataset(directory), catalogue, as_of=as_of, clock=CLOCK)
