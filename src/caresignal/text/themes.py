@@ -65,6 +65,7 @@ __all__ = [
     "LexiconError",
     "Theme",
     "ThemeResult",
+    "categories_of",
     "classify",
     "load_lexicon",
     "suggest",
