@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +17,16 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from caresignal.cli import app
+from caresignal.clock import FixedClock
+from caresignal.domain.concerns import ConcernChannel
 from caresignal.domain.episodes import EpisodeState
 from caresignal.reports.board import BadMonthError, board_pack, parse_month
 from caresignal.reports.model import BoardPack
 from caresignal.reports.render import render_html, render_pdf
 from caresignal.store import episodes as episode_repo
 from caresignal.store import repo
+from caresignal.workflow import board, concerns
+from caresignal.workflow.escalation import escalate
 
 NOVEMBER = date(2026, 11, 1)
 
@@ -99,7 +103,7 @@ def test_the_html_has_every_signal_page_and_the_boards_history(
     assert 1 <= len(presented.charts) <= 3
     assert all(c.svg.startswith("<svg") for c in presented.charts)
     assert "data:image/svg+xml;base64," in html
-    assert "Concerns raised by patients, families and staff are not yet recorded" in html
+    assert '<section class="concerns" id="concerns">' in html
 
 
 def test_the_pdf_has_the_trust_the_month_contents_and_page_numbers(
@@ -195,3 +199,36 @@ def test_the_command_writes_the_pack(
     assert html.startswith("<!DOCTYPE html>")
     assert "October 2026" in html
     assert store.trust_name in html
+
+
+def test_the_months_concerns_are_counted_by_theme_never_shown(store: Store) -> None:
+    listening = "I told the nurses three times my son was getting worse and nobody listened."
+    staffing = "Night shifts regularly run with one registered nurse for twelve children."
+    october = FixedClock(datetime(2026, 10, 1, 10, 0, tzinfo=UTC))
+    november = FixedClock(datetime(2026, 11, 9, 10, 0, tzinfo=UTC))
+    raised = [
+        concerns.submit(store.sessions, store.trust, ConcernChannel.ONLINE, listening,
+                        clock=october),
+        concerns.submit(store.sessions, store.trust, ConcernChannel.ONLINE, listening,
+                        clock=november),
+        concerns.submit(store.sessions, store.trust, ConcernChannel.STAFF, staffing,
+                        clock=november, relationship="staff", anonymous=True),
+    ]  # fmt: skip
+    escalate(store.sessions, TODAY.today(), actor="clock", clock=TODAY)  # October's is late
+    section = board_pack(store.sessions, store.trust, NOVEMBER, data_dir=None, clock=TODAY).concerns
+    assert (section.received, section.by_channel) == (2, (("online", 1), ("staff", 1)))
+    assert sum(theme.count for theme in section.themes) + section.unthemed == 2
+    assert all(theme.suggested == theme.count for theme in section.themes)  # none recorded
+    # All three were late to be acknowledged and climbed; October's is late again already.
+    assert (section.open, section.overdue, section.escalated) == (3, 1, 3)
+    agenda = board.agenda(store.sessions, store.trust, TODAY.today(), actor=None)
+    assert section.to_the_board == sum(item.entity == "concern" for item in agenda) > 0
+    october_pack = board_pack(
+        store.sessions, store.trust, date(2026, 10, 1), data_dir=None, clock=TODAY
+    )
+    assert (october_pack.concerns.received, october_pack.concerns.escalated) == (1, 0)
+    html = render_html(board_pack(store.sessions, store.trust, NOVEMBER, data_dir=None,
+                                  clock=TODAY))  # fmt: skip
+    assert "Concerns from patients, families and staff" in html
+    assert all(c.concern.text not in html for c in raised)
+    assert all(c.concern.reference not in html for c in raised)

@@ -29,7 +29,7 @@ from caresignal.store import audit
 from caresignal.store import board as board_repo
 from caresignal.store import episodes as episode_repo
 
-__all__ = ["AsAt", "as_at"]
+__all__ = ["AsAt", "as_at", "last_states"]
 
 #: Audit actions that open a signal episode or reopen it.
 OPENINGS = frozenset({"signal.open", "signal.reopen"})
@@ -52,7 +52,7 @@ class AsAt:
 def as_at(session: Session, trust: str, units: Collection[str], since: date, day: date) -> AsAt:
     """Read ``trust``'s things (``units``: the trust and every organisation below it) as they
     stood at the end of ``day``."""
-    states = _last_states(session, "signal_episode", day, key="rung")
+    states = last_states(session, "signal_episode", day, key="rung")
     episodes = tuple(
         _episode(e, states[str(e.id)])
         for e in episode_repo.episodes(session, units=units)
@@ -63,13 +63,13 @@ def as_at(session: Session, trust: str, units: Collection[str], since: date, day
         for entry in audit.entries(session, entity="signal_episode")
         if entry.action in OPENINGS and since <= entry.at.date() <= day
     )
-    recommendation_states = _last_states(session, "recommendation", day, key="reference")
+    recommendation_states = last_states(session, "recommendation", day, key="reference")
     recommendations = tuple(
         _recommendation(r, recommendation_states[str(r.id)])
         for r in action_repo.recommendations(session, organisations=units)
         if str(r.id) in recommendation_states
     )
-    action_states = _last_states(session, "action", day, key="due_on")
+    action_states = last_states(session, "action", day, key="due_on")
     actions = tuple(
         _action(a, action_states[str(a.id)])
         for a in action_repo.actions(session, organisations=units)
@@ -78,9 +78,7 @@ def as_at(session: Session, trust: str, units: Collection[str], since: date, day
     return AsAt(day, episodes, opened, recommendations, actions, _presented(session, trust, day))
 
 
-def _last_states(
-    session: Session, entity: str, day: date, *, key: str
-) -> dict[str, dict[str, Any]]:
+def last_states(session: Session, entity: str, day: date, *, key: str) -> dict[str, dict[str, Any]]:
     """The last whole state (an ``after`` holding ``key``) of each ``entity`` logged by the end
     of ``day``, by id."""
     found: dict[str, dict[str, Any]] = {}

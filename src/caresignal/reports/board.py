@@ -17,11 +17,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from caresignal.clock import Clock
+from caresignal.domain import Role
 from caresignal.domain.actions import RecommendationState
 from caresignal.domain.episodes import Episode, EpisodeFinding, EpisodeState
 from caresignal.errors import CaresignalError
 from caresignal.monitor.catalogue import Catalogue
 from caresignal.reports import _history, _pages
+from caresignal.reports._concerns import concerns_section
 from caresignal.reports.model import (
     ActionLine,
     BoardPack,
@@ -33,6 +35,7 @@ from caresignal.reports.model import (
 from caresignal.store import episodes as episode_repo
 from caresignal.store import repo
 from caresignal.store.service import UnknownError
+from caresignal.workflow.rules import DEFAULT_RULES, Rules
 
 __all__ = ["BadMonthError", "board_pack", "pack_day", "parse_month"]
 
@@ -88,6 +91,7 @@ def board_pack(
     *,
     data_dir: Path | None,
     clock: Clock,
+    rules: Rules = DEFAULT_RULES,
 ) -> BoardPack:
     """The board pack of ``trust`` for ``month`` (its first day), from the store and the data
     directory (``None``: no charts). Who may read it is checked by the caller, as for the board
@@ -105,6 +109,8 @@ def board_pack(
         names = {o.code: o.name for o in repo.organisations(session)}
         then = _history.as_at(session, trust, units, month, day)
         findings = {e.id: _findings(session, e.id, day) for e in then.episodes}
+        executive = rules.rung_of(Role.EXECUTIVE_SAFETY_CHAMPION)
+        concerns = concerns_section(session, units, month, day, executive)
     problems = _problems(then, names, catalogue)
     data = _pages.open_data(data_dir, catalogue, day)
     pages = tuple(
@@ -124,6 +130,7 @@ def board_pack(
         problems=problems,
         pages=pages,
         overdue_actions=overdue,
+        concerns=concerns,
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from caresignal.reports._concerns import ConcernsSection
+
 __all__ = [
     "ActionLine",
     "BoardPack",
@@ -158,6 +160,7 @@ class BoardPack:
     problems: tuple[Problem, ...]
     pages: tuple[SignalPage, ...]
     overdue_actions: tuple[ActionLine, ...]
+    concerns: ConcernsSection
 
     @property
     def month_name(self) -> str:

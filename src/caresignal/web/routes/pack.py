@@ -34,8 +34,9 @@ def _pack(state: State, viewer: CurrentViewer, trust: str, month: str) -> BoardP
     tracker.board_trust(state.sessions, viewer.name, trust)  # not found unless readable
     first = parse_month(month)
     return board_pack(
-        state.sessions, trust, first, data_dir=state.settings.data_dir, clock=state.clock
-    )
+        state.sessions, trust, first, data_dir=state.settings.data_dir, clock=state.clock,
+        rules=state.rules,
+    )  # fmt: skip
 
 
 def _document(pack: BoardPack, kind: str) -> bytes:
