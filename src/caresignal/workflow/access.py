@@ -7,11 +7,11 @@ anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy.orm import Session
 
-from caresignal.domain import Role, RoleGrant, User
+from caresignal.domain import Organisation, Role, RoleGrant, User
 from caresignal.errors import CaresignalError
 from caresignal.store import repo
 from caresignal.store.service import UnknownError
@@ -20,6 +20,7 @@ __all__ = [
     "NotAllowedError",
     "Reach",
     "authorise",
+    "chain_in",
     "holders",
     "holds",
     "organisation_and_above",
@@ -91,6 +92,41 @@ class Reach:
             found = repo.chain(self.session, organisation)
             self.seen[key] = _holds(found, organisation, self.grants, set(key[1]))
         return self.seen[key]
+
+    def everywhere(
+        self,
+        organisations: Mapping[str, Organisation] | None = None,
+        roles: Iterable[Role] = frozenset(Role),
+    ) -> frozenset[str]:
+        """The codes of every organisation the user's roles reach, by the rule of :meth:`holds`
+        worked out on the whole organisation tree at once (read in one query unless given as
+        ``organisations``, every organisation by code), not one query per organisation."""
+        tree = organisations
+        if tree is None:
+            tree = {o.code: o for o in repo.organisations(self.session)}
+        wanted = frozenset(roles)
+        found: set[str] = set()
+        for code in tree:
+            key = (code, wanted)
+            if key not in self.seen:
+                self.seen[key] = _holds(chain_in(tree, code), code, self.grants, set(wanted))
+            if self.seen[key]:
+                found.add(code)
+        return frozenset(found)
+
+
+def chain_in(organisations: Mapping[str, Organisation], code: str) -> list[tuple[str, str | None]]:
+    """What :func:`caresignal.store.repo.chain` reads from the store, from ``organisations``
+    (every organisation by code): ``code`` and its parents up to the trust, nearest first, each
+    with its region; empty when ``code`` is not among them."""
+    found: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    step = organisations.get(code)
+    while step is not None and len(found) <= repo.MAX_DEPTH and step.code not in seen:
+        seen.add(step.code)
+        found.append((step.code, step.region))
+        step = organisations.get(step.parent_code) if step.parent_code is not None else None
+    return found
 
 
 def authorise(
