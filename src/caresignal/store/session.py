@@ -31,6 +31,12 @@ DATABASE_FILE = "caresignal.db"
 #: Seconds a SQLite writer waits for another writer's transaction before giving up.
 SQLITE_WAIT = 30.0
 
+#: Connections each engine keeps open, and how many more it may open when they are all in use:
+#: together the 40 threads on which the web server (Starlette, through anyio) runs requests, so
+#: that a request never waits for a connection that another thread holds.
+POOL_SIZE = 10
+POOL_OVERFLOW = 30
+
 
 def database_url(settings: Settings) -> str:
     """The store's URL: ``settings.database_url``, else the SQLite file in the data directory."""
@@ -47,15 +53,22 @@ def make_engine(url: str) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+        return create_engine(
+            parsed.set(drivername="postgresql+psycopg"),
+            pool_pre_ping=True,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
     if parsed.get_backend_name() != "sqlite" or parsed.drivername != "sqlite":
         raise CaresignalError(
             f"caresignal cannot store its data in {parsed.drivername!r} databases",
             hint="use a sqlite:///path or postgresql://user@host/name URL",
         )
+    pool: dict[str, Any] = {}  # an in-memory database keeps SQLAlchemy's single connection
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, connect_args={"timeout": SQLITE_WAIT})
+        pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_WAIT}, **pool)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
