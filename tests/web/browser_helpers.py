@@ -203,7 +203,11 @@ def sign_in(page: Page, name: str, password: str = PASSWORD) -> None:
 def charts_drawn(page: Page) -> int:
     """Wait until every chart container of the page holds a drawing with marks (Vega's SVG),
     hidden from screen readers once drawn (the container's label is the text alternative); the
-    number of charts."""
+    number of charts. Charts fetched after the page loaded (``data-charts``) are waited for
+    first."""
+    fetched = page.locator("[data-charts]")
+    for index in range(fetched.count()):
+        expect(fetched.nth(index)).to_have_attribute("data-charts-loaded", "true")
     drawings = page.locator("[data-chart-spec]")
     count = drawings.count()
     for index in range(count):

@@ -72,7 +72,7 @@ def test_a_signal_page_draws_every_chart_under_the_content_security_policy(
     page.goto("/inbox")
     page.get_by_role("link", name=f"#{site.episode}", exact=True).first.click()
     expect(page).to_have_url(re.compile(rf"/signals/{site.episode}$"))
-    twin = page.request.get(f"/api/v1/signals/{site.episode}").json()
+    twin = page.request.get(f"/api/v1/signals/{site.episode}/charts").json()
     assert twin["charts"], twin["charts_note"]
     assert charts_drawn(page) == len(twin["charts"])
     for drawing, chart in zip(page.locator("[data-chart-spec]").all(), twin["charts"], strict=True):
@@ -89,7 +89,7 @@ def test_a_drawn_chart_keeps_its_text_alternative(browser: Browser, site: Site) 
     context = signed_in(browser, site, "champion")
     page = context.new_page()
     page.goto(f"/signals/{site.episode}")
-    twin = page.request.get(f"/api/v1/signals/{site.episode}").json()
+    twin = page.request.get(f"/api/v1/signals/{site.episode}/charts").json()
     charts_drawn(page)
     labels = [d.get_attribute("aria-label") for d in page.locator("[data-chart-spec]").all()]
     context.close()

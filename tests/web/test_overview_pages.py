@@ -107,16 +107,36 @@ def _json(client: TestClient, path: str, status: int = 200) -> Any:
     return response.json()
 
 
+def _every_row(client: TestClient, query: str = "") -> list[dict[str, Any]]:
+    """The overview's rows of every indicator, page by page, indicator by indicator."""
+    first = _json(client, f"/api/v1/overview{query}")
+    rows: list[dict[str, Any]] = []
+    joined = f"{query}&" if query else "?"
+    for choice in first["choices"]["indicators"]:
+        number, pages = 1, 1
+        while number <= pages:
+            data = _json(client, f"/api/v1/overview{joined}indicator={choice['id']}&page={number}")
+            rows += data["rows"]
+            pages, number = data["page"]["pages"], number + 1
+    return rows
+
+
 def test_the_overview_json_shows_the_trusts_units_with_icons_and_signals(
     people: SignIn, result: ScanResult
 ) -> None:
-    data = _json(people("champion"), "/api/v1/overview")
-    assert set(data) == {"as_of", "note", "filters", "choices", "indicators", "rows"}
+    champion = people("champion")
+    data = _json(champion, "/api/v1/overview")
+    assert set(data) == {"as_of", "note", "filters", "choices", "indicators", "page", "rows"}
     assert (data["as_of"], data["note"]) == (AS_OF.isoformat(), None)
-    assert data["filters"] == {"indicator": None, "trust": None, "variation": None,
+    # One indicator at a time: the first of the catalogue with an open signal the person sees.
+    signalled = [c["id"] for c in data["choices"]["indicators"] if c["open_signals"]]
+    assert data["filters"] == {"indicator": signalled[0], "trust": None, "variation": None,
                                "sort": "unit"}  # fmt: skip
+    assert [i["id"] for i in data["indicators"]] == [signalled[0]]
+    assert {row["indicator"] for row in data["rows"]} == {signalled[0]}
+    assert data["page"] == {"number": 1, "pages": 1, "rows": len(data["rows"]), "per_page": 100}
     assert data["choices"]["trusts"] == [{"code": "ZJK", "name": data["rows"][0]["trust_name"]}]
-    rows = data["rows"]
+    rows = _every_row(champion)
     assert rows
     assert all(set(row) == ROW for row in rows)
     assert {row["trust"] for row in rows} == {"ZJK"}
@@ -129,9 +149,8 @@ def test_the_overview_json_shows_the_trusts_units_with_icons_and_signals(
     open_here = {(f.unit, f.indicator) for f in result.findings if f.unit.startswith("ZJK")}
     assert epm["open_signals"] >= 1
     assert all(r["open_signals"] == 0 for r in rows if (r["unit"], r["indicator"]) not in open_here)
-    funnels = {i["id"]: i["funnel"] for i in data["indicators"]}
-    assert funnels["ed_4h"] is None
-    funnel = funnels[EPM]
+    assert _json(champion, "/api/v1/overview?indicator=ed_4h")["indicators"][0]["funnel"] is None
+    funnel = _json(champion, f"/api/v1/overview?indicator={EPM}")["indicators"][0]["funnel"]
     assert set(funnel) == {"title", "description", "spec"}
     assert {u["label"] for u in funnel["spec"]["datasets"]["units"]} == {"ZJK01", "ZJK02"}
     assert funnel["spec"]["datasets"]["limits"]  # the limits are every unit's
@@ -139,7 +158,7 @@ def test_the_overview_json_shows_the_trusts_units_with_icons_and_signals(
 
 def test_a_regulator_sees_the_trusts_of_their_region_and_nothing_else(people: SignIn) -> None:
     inspector = people("inspector")
-    rows = _json(inspector, "/api/v1/overview")["rows"]
+    rows = _every_row(inspector)
     assert {row["trust"] for row in rows} == {"ZQL", "ZSK"}
     assert _json(inspector, "/api/v1/organisations/ZQL")["organisation"]["region"] == "South East"
     hidden = _json(inspector, "/api/v1/organisations/ZJK01", 404)
@@ -153,7 +172,7 @@ def test_a_regulator_sees_the_trusts_of_their_region_and_nothing_else(people: Si
 
 def test_a_unit_lead_sees_their_unit_only(people: SignIn) -> None:
     lead = people("lead")
-    rows = _json(lead, "/api/v1/overview")["rows"]
+    rows = _every_row(lead)
     assert {row["unit"] for row in rows} == {"ZJK01-PAE"}
     _json(lead, "/api/v1/organisations/ZJK01", 404)  # the site above the unit
     unit = _json(lead, "/api/v1/organisations/ZJK01-PAE")
@@ -169,7 +188,7 @@ def test_filters_and_sorts(people: SignIn) -> None:
     assert len(ratios) == 4
     assert ratios == sorted(ratios, reverse=True)
     assert [i["id"] for i in by_ratio["indicators"]] == [EPM]
-    concerns = _json(inspector, "/api/v1/overview?variation=concern&trust=ZQL")["rows"]
+    concerns = _every_row(inspector, "?variation=concern&trust=ZQL")
     assert concerns
     assert all("concern" in row["variation"] for row in concerns)
     assert {row["trust"] for row in concerns} == {"ZQL"}
@@ -192,17 +211,20 @@ def test_the_overview_page_is_the_table_with_labelled_filters(people: SignIn) ->
     assert [row[1].split("(")[-1].rstrip(")") for row in table.rows] == [
         row["unit"] for row in data["rows"]
     ]
-    assert "/overview.csv?sort=ratio" in page.links
     assert "/overview.xlsx?sort=ratio" in page.links
     funnels = [i for i in data["indicators"] if i["funnel"]]
     html = champion.get("/overview?sort=ratio").text
-    assert html.count("data-chart-spec=") == len(funnels) == 5
+    assert html.count("data-chart-spec=") == len(funnels) == 1  # the chosen indicator's
     scripts = Scripts(html).scripts
     for attrs in scripts:  # files of this site, or JSON data blocks, which are never run
         assert attrs.get("src", "").startswith("/static/") or attrs["type"] == "application/json"
     filtered = read(champion, "/overview?variation=concern")
     assert 'value="concern" selected' in champion.get("/overview?variation=concern").text
     assert len(filtered.table("Units your roles reach").rows) < len(table.rows)
+    chosen = data["filters"]["indicator"]
+    assert f'value="{chosen}" selected' in html
+    assert f"/overview.csv?indicator={chosen}&sort=ratio" in page.links
+    assert "/overview.csv?sort=ratio" in page.links  # every indicator
 
 
 def test_without_data_the_pages_say_so(
@@ -233,8 +255,11 @@ class Scripts(HTMLParser):
 
 def test_downloads_hold_the_table_as_filtered(people: SignIn) -> None:
     inspector = people("inspector")
-    query = "?variation=concern&sort=ratio"
+    query = f"?indicator={EPM}&variation=concern&sort=ratio"
     rows = _json(inspector, f"/api/v1/overview{query}")["rows"]
+    every = inspector.get("/overview.csv?variation=concern&sort=ratio")  # every indicator
+    every_rows = _every_row(inspector, "?variation=concern&sort=ratio")
+    assert pl.read_csv(io.BytesIO(every.content)).height == len(every_rows) > len(rows)
     csv = inspector.get(f"/overview.csv{query}")
     assert csv.status_code == 200
     assert csv.headers["content-type"].startswith("text/csv")
@@ -276,8 +301,8 @@ def test_the_trust_site_and_unit_pages(people: SignIn) -> None:
 def test_an_indicator_page_has_its_months_and_charts(people: SignIn) -> None:
     champion = people("champion")
     data = _json(champion, f"/api/v1/organisations/ZJK01/indicators/{EPM}")
-    assert set(data) == {"organisation", "chain", "indicator", "standing", "months", "charts",
-                         "charts_as_of", "charts_note"}  # fmt: skip
+    assert set(data) == {"organisation", "chain", "indicator", "standing", "months",
+                         "charts_href"}  # fmt: skip
     assert data["standing"]["variation"] == "special_cause_concern_high"
     months = data["months"]
     assert len(months) == 12
@@ -286,9 +311,35 @@ def test_an_indicator_page_has_its_months_and_charts(people: SignIn) -> None:
     assert sum(m["expected_risk_model"] for m in months) == pytest.approx(
         data["standing"]["expected"]
     )
-    assert {c["method"] for c in data["charts"]} >= {"bernoulli_cusum", "funnel", "p_chart"}
-    (funnel,) = [c for c in data["charts"] if c["method"] == "funnel"]
+    charts = _json(champion, data["charts_href"])
+    assert charts["charts_as_of"] == AS_OF.isoformat()
+    assert {c["method"] for c in charts["charts"]} >= {"bernoulli_cusum", "funnel", "p_chart"}
+    (funnel,) = [c for c in charts["charts"] if c["method"] == "funnel"]
     assert {u["label"] for u in funnel["spec"]["datasets"]["units"]} == {"ZJK01", "ZJK02"}
     page = read(champion, f"/organisations/ZJK01/indicators/{EPM}")
     assert len(page.table("Observed and expected, month by month").rows) == 12
+    html = champion.get(f"/organisations/ZJK01/indicators/{EPM}").text
+    assert f'data-charts="{data["charts_href"]}"' in html
     _json(champion, "/api/v1/organisations/ZJK01/indicators/ed_4h", 404)  # not watched there
+    _json(champion, "/api/v1/organisations/ZJK01/indicators/ed_4h/charts", 404)
+    _json(people("inspector"), data["charts_href"], 404)  # another region's
+
+
+def test_a_new_scan_or_a_new_role_shows_at_once(
+    database_url: str, small_copy: Callable[[], Path], result: ScanResult
+) -> None:
+    """The standings are kept per data state and what a person reaches per store state: a
+    rescan, and a role granted, show on the next request."""
+    served = small_copy()
+    write_findings(result, served)
+    with _site(database_url, served, result) as signed_in:
+        lead = signed_in("lead")
+        assert _json(lead, "/api/v1/overview")["as_of"] == AS_OF.isoformat()
+        assert {row["unit"] for row in _every_row(lead)} == {"ZJK01-PAE"}
+        earlier = dt.date(2025, 10, 31)
+        write_findings(scan(Dataset(served), load_catalogue(), as_of=earlier, clock=CLOCK), served)
+        assert _json(lead, "/api/v1/overview")["as_of"] == earlier.isoformat()
+        sessions = lead.app.state.caresignal.sessions  # type: ignore[attr-defined]
+        grant_role(sessions, "lead", Role.UNIT_LEAD, "ZJK02", actor="setup", clock=CLOCK,
+                   reason="test")  # fmt: skip
+        assert {row["unit"] for row in _every_row(lead)} == {"ZJK01-PAE", "ZJK02"}

@@ -1,5 +1,6 @@
-"""A signal's charts: in its JSON twin as Vega-Lite specifications with the scan's numbers, and on
-its page as data blocks drawn by static/charts.js, with no inline script."""
+"""A signal's charts: from its chart route as Vega-Lite specifications with the scan's numbers,
+with the same permission as its page, fetched and drawn by static/charts.js after the page has
+loaded, with no inline script."""
 
 from __future__ import annotations
 
@@ -126,9 +127,13 @@ def test_the_json_twin_has_every_chart_with_the_scans_numbers(
 ) -> None:
     with site(database_url, data, result, _trust(data, red.unit)) as client:
         episode = _episode(client, red)
-    charts = episode["charts"]
-    assert episode["charts_note"] is None
-    assert episode["charts_as_of"] == AS_OF.isoformat()
+        assert "charts" not in episode  # not inline: the twin says where they are
+        found = _json(client, episode["charts_href"])
+        again = client.get(episode["charts_href"]).content  # kept: the same answer
+        assert again == client.get(episode["charts_href"]).content
+    charts = found["charts"]
+    assert found["charts_note"] is None
+    assert found["charts_as_of"] == AS_OF.isoformat()
     assert {c["method"] for c in charts} >= {"bernoulli_cusum", "vlad", "funnel"}
     for chart in charts:
         assert set(chart) == {"method", "title", "description", "spec"}
@@ -146,28 +151,26 @@ def test_the_json_twin_has_every_chart_with_the_scans_numbers(
     assert [row["label"] for row in funnel["spec"]["datasets"]["marked"]] == [red.unit]
 
 
-def test_the_page_draws_the_charts_from_data_blocks_without_inline_script(
+def test_the_page_fetches_its_charts_after_loading_without_inline_script(
     database_url: str, data: Path, result: ScanResult, red: Finding
 ) -> None:
     with site(database_url, data, result, _trust(data, red.unit)) as client:
         episode = _episode(client, red)
         page = client.get(f"/signals/{episode['id']}")
+        stranger = TestClient(client.app, base_url="https://testserver")
+        assert stranger.get(episode["charts_href"]).status_code == 401
+        assert client.get("/api/v1/signals/999999/charts").status_code == 404
     assert page.status_code == 200
-    assert "'unsafe-eval'" not in page.headers["content-security-policy"]
+    policy = page.headers["content-security-policy"]
+    assert "'unsafe-eval'" not in policy
+    assert "connect-src 'self'" in policy  # charts.js fetches the charts from this site
     parsed = Scripts(page.text)
-    assert len(parsed.drawings) == len(episode["charts"]) > 0
-    blocks = {attrs["id"]: text for attrs, text in parsed.scripts if "src" not in attrs}
+    assert parsed.drawings == []  # no chart data in the page
+    assert f'data-charts="{episode["charts_href"]}"' in page.text
+    assert "<noscript>" in page.text
+    assert episode["charts_href"] in page.text
     for attrs, _text in parsed.scripts:
-        # Every script is a file of this site, or a JSON data block, which is never run.
-        assert attrs.get("src", "").startswith("/static/") or (
-            attrs.get("type") == "application/json" and attrs.get("id")
-        )
-    for drawing, chart in zip(parsed.drawings, episode["charts"], strict=True):
-        assert drawing["role"] == "img"
-        assert drawing["aria-label"] == chart["description"]
-        spec = json.loads(blocks[drawing["data-chart-spec"]])
-        assert spec["width"] == "container"
-        assert spec["datasets"] == chart["spec"]["datasets"]
+        assert attrs.get("src", "").startswith("/static/")  # no inline script, no data block
     sources = [attrs["src"] for attrs, _ in parsed.scripts if "src" in attrs]
     assert sources == [
         "/static/vendor/vega/vega.min.js",
@@ -177,6 +180,8 @@ def test_the_page_draws_the_charts_from_data_blocks_without_inline_script(
     ]
     module = client.get("/static/charts.js").text
     assert "expressionInterpreter" in module
+    assert "dataset.charts" in module
+    assert "eval(" not in module
     assert client.get("/static/vendor/vega-interpreter/vega-interpreter.js").status_code == 200
 
 
@@ -186,12 +191,17 @@ def test_without_data_there_are_no_charts_and_the_page_says_so(
     with site(database_url, data, result, _trust(data, red.unit)) as client:
         client.app.state.caresignal = _elsewhere(client, tmp_path / "none")  # type: ignore[attr-defined]
         episode = _episode(client, red)
-        page = client.get(f"/signals/{episode['id']}").text
-    assert episode["charts"] == []
-    assert episode["charts_note"] == "No charts: the server's data directory holds no data."
-    assert "the server&#39;s data directory holds no data" in page
-    assert "<script" not in page
+        found = _json(client, episode["charts_href"])
+    assert found["charts"] == []
+    assert found["charts_note"] == "No charts: the server's data directory holds no data."
     assert not (tmp_path / "none").exists()  # the data directory is never made by a page
+
+
+def _json(client: TestClient, path: str) -> Any:
+    answer = client.get(path)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    return answer.json()
 
 
 def _elsewhere(client: TestClient, directory: Path) -> AppState:

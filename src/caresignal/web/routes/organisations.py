@@ -16,12 +16,10 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from caresignal.data.dataset import Dataset
-from caresignal.errors import CaresignalError
 from caresignal.monitor.overview import IndicatorStandings
 from caresignal.monitor.unit_charts import unit_charts
 from caresignal.store.service import UnknownError
-from caresignal.web import charts
-from caresignal.web.charts.unit import for_page, unit_chart
+from caresignal.web.charts import kept
 from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import render
 from caresignal.web.routes.overview import Filters, table
@@ -109,7 +107,6 @@ def _indicator(state: AppState, viewer: CurrentViewer, code: str, ident: str) ->
     view = seen(state, viewer)
     organisation = _reached(view, code)
     item = _item(view, ident, code)
-    standing = next(s for s in item.standings if s.unit == code)
     i = item.indicator
     return {
         "organisation": organisation,
@@ -123,36 +120,31 @@ def _indicator(state: AppState, viewer: CurrentViewer, code: str, ident: str) ->
             },
         ],
         "indicator": {"id": i.id, "title": i.title, "level": i.level, "events": i.events},
-        "standing": row_of(view, item, standing),
+        "standing": row_of(view, _words_of(view, item, code)),
         "months": _months(item, code),
-        **_charts(state, view, item, code),
+        "charts_href": f"/api/v1/organisations/{code}/indicators/{i.id}/charts",
     }
 
 
-def _charts(state: AppState, view: Seen, item: IndicatorStandings, code: str) -> dict[str, Any]:
+def _words_of(view: Seen, item: IndicatorStandings, code: str) -> dict[str, Any]:
+    return next(w for w in view.computed.words[item.indicator.id] if w["unit"] == code)
+
+
+def _charts(state: AppState, view: Seen, item: IndicatorStandings, code: str) -> kept.Drawn:
     """Every chart of the unit for the indicator as of the overview's day, as on a signal's
-    page (the funnel's points only those of units the person reaches)."""
+    page, kept until the data directory changes."""
     assert view.standings is not None
-    assert view.catalogue is not None
+    catalogue = view.catalogue
+    assert catalogue is not None
     as_of = view.standings.as_of
-    specs: list[dict[str, Any]] = []
-    note = None
-    try:
-        drawn = unit_charts(
-            Dataset(state.settings.data_dir), view.catalogue, code, item.indicator.id, as_of,
-            clock=state.clock,
-        )  # fmt: skip
-        specs = [unit_chart(drawn, chart).to_dict() for chart in drawn.charts]
-        for spec in specs:
-            if spec["method"] == "funnel":
-                units = spec["spec"]["datasets"]["units"]
-                spec["spec"]["datasets"]["units"] = [u for u in units if u["label"] in view.reached]
-        if not specs:
-            why = "; ".join(f"{s.method.replace('_', ' ')}: {s.reason}" for s in drawn.skipped)
-            note = f"No charts for {code} as of {as_of}" + (f" ({why})." if why else ".")
-    except CaresignalError as error:
-        note = f"No charts: {error.message}."
-    return {"charts": specs, "charts_as_of": as_of.isoformat(), "charts_note": note}
+    directory = state.settings.data_dir
+    return kept.drawn(
+        directory,
+        (code, item.indicator.id, as_of),
+        lambda: unit_charts(
+            Dataset(directory), catalogue, code, item.indicator.id, as_of, clock=state.clock
+        ),
+    )
 
 
 @router.get("/organisations/{code}", include_in_schema=False)
@@ -173,12 +165,10 @@ def organisation(state: State, viewer: CurrentViewer, code: str) -> dict[str, An
 def indicator_page(
     request: Request, state: State, viewer: CurrentViewer, code: str, indicator: str
 ) -> Response:
-    """One indicator of one organisation: its standing, months and charts."""
+    """One indicator of one organisation: its standing and months; its charts are drawn by
+    the browser from :func:`indicator_charts`."""
     data = _indicator(state, viewer, code, indicator)
-    drawings = [
-        {**chart, "json": charts.to_json(for_page(chart["spec"]))} for chart in data["charts"]
-    ]
-    return render(request, "organisation_indicator.html", {"d": data, "drawings": drawings})
+    return render(request, "organisation_indicator.html", {"d": data})
 
 
 @router.get("/api/v1/organisations/{code}/indicators/{indicator}", tags=["overview"])
@@ -186,6 +176,19 @@ def indicator_view(
     state: State, viewer: CurrentViewer, code: str, indicator: str
 ) -> dict[str, Any]:
     """One indicator of one organisation: the overview's row, its last 12 complete months
-    (cases, observed, expected from the risk model and from the reference rate), and every
-    chart the catalogue runs, as on a signal's page."""
+    (cases, observed, expected from the risk model and from the reference rate), and where its
+    charts are (``charts_href``)."""
     return _indicator(state, viewer, code, indicator)
+
+
+@router.get("/api/v1/organisations/{code}/indicators/{indicator}/charts", tags=["overview"])
+def indicator_charts(state: State, viewer: CurrentViewer, code: str, indicator: str) -> Response:
+    """Every chart the catalogue runs for the indicator of the organisation, as on a signal's
+    page (a funnel's points only those of units the person reaches): ``charts``, each
+    ``{"method", "title", "description", "spec"}``, ``charts_as_of`` and ``charts_note``."""
+    view = seen(state, viewer)
+    _reached(view, code)
+    item = _item(view, indicator, code)
+    drawn = _charts(state, view, item, code)
+    body = kept.charts_json(drawn, reached=view.reached)
+    return Response(body, media_type="application/json")

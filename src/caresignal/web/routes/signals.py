@@ -3,11 +3,13 @@ close, comment), each page beside its JSON twin under ``/api/v1`` (docs/web.md).
 
 A signal's page shows the charts of its unit and indicator: every method's chart as the scan
 computed it (:func:`caresignal.monitor.unit_charts.unit_charts`), each a Vega-Lite
-specification (:mod:`caresignal.web.charts`) drawn in the browser by ``static/charts.js``.
+specification (:mod:`caresignal.web.charts`) that ``static/charts.js`` fetches from the signal's
+chart route after the page has loaded, and draws; they are kept until the data changes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,14 +21,10 @@ from starlette.responses import Response
 
 from caresignal.data.dataset import Dataset
 from caresignal.domain.episodes import Episode, EpisodeFinding
-from caresignal.errors import CaresignalError
 from caresignal.monitor.catalogue import Catalogue, load_catalogue
 from caresignal.monitor.scan import last_day
-from caresignal.monitor.unit_charts import (
-    unit_charts,
-)
-from caresignal.web import charts
-from caresignal.web.charts.unit import for_page, unit_chart
+from caresignal.monitor.unit_charts import UnitCharts, unit_charts
+from caresignal.web.charts import kept
 from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import back_to, lines, render
 from caresignal.web.security import check_csrf
@@ -39,7 +37,8 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 
 
 def _signal(state: AppState, viewer: CurrentViewer, episode_id: int) -> dict[str, Any]:
-    """Everything the signal page shows, as JSON-ready data."""
+    """Everything the signal page shows, as JSON-ready data (its charts come from
+    :func:`signal_charts`, which ``charts_href`` names)."""
     detail = views.visible_detail(state.sessions, viewer.name, episode_id)
     episode = detail.episode
     today = state.clock.today()
@@ -51,7 +50,7 @@ def _signal(state: AppState, viewer: CurrentViewer, episode_id: int) -> dict[str
     return {
         **clocked.to_dict(),
         "findings": [finding.to_dict() for finding in detail.findings],
-        **_charts(state.settings.data_dir, episode, detail.findings),
+        "charts_href": f"/api/v1/signals/{episode.id}/charts",
         "history": [event.to_dict() for event in detail.events],
         "board": history.to_dict(),
         "recommendations": [r.to_dict(today) for r in recommendations],
@@ -59,42 +58,27 @@ def _signal(state: AppState, viewer: CurrentViewer, episode_id: int) -> dict[str
     }
 
 
-def _charts(
-    directory: Path, episode: Episode, findings: Sequence[EpisodeFinding]
-) -> dict[str, Any]:
+def _charts(directory: Path, episode: Episode, findings: Sequence[EpisodeFinding]) -> kept.Drawn:
     """The charts of the episode's unit and indicator as of its last finding's scan (or the
-    data's last day): ``charts``, each ``{"method", "title", "description", "spec"}``, the day
-    ``charts_as_of``, and ``charts_note``, why there are none. Nothing is kept between
-    requests: the data may change under the app."""
-    none = "No charts: the server's data directory holds no data."
+    data's last day), kept until the data directory changes (:mod:`caresignal.web.charts.kept`)."""
     as_of = max((f.seen_as_of for f in findings), default=None)
-    note = None
-    specs: list[dict[str, Any]] = []
-    try:
-        if not directory.is_dir():  # never made here: the store may be used without data
-            raise _NoChartsError(none)
-        snapshot = Dataset(directory).snapshot()
-        if not snapshot.history("organisations"):
-            raise _NoChartsError(none)
-        catalogue = _catalogue(directory)
-        as_of = as_of or last_day(snapshot, catalogue)
-        if as_of is None:
-            raise _NoChartsError(none)
-        drawn = unit_charts(snapshot, catalogue, episode.unit, episode.indicator, as_of)
-        specs = [unit_chart(drawn, chart, findings).to_dict() for chart in drawn.charts]
-        if not specs:
-            why = "; ".join(f"{s.method.replace('_', ' ')}: {s.reason}" for s in drawn.skipped)
-            note = f"No charts for {episode.unit} as of {as_of}" + (f" ({why})." if why else ".")
-    except _NoChartsError as error:
-        note = str(error)
-    except CaresignalError as error:
-        note = f"No charts: {error.message}."
-    day = None if as_of is None else as_of.isoformat()
-    return {"charts": specs, "charts_as_of": day, "charts_note": note}
+    key = (episode.unit, episode.indicator, as_of)
+    return kept.drawn(directory, key, lambda: _draw(directory, episode, as_of))
 
 
-class _NoChartsError(Exception):
-    """There is nothing to chart, and why."""
+def _draw(directory: Path, episode: Episode, as_of: dt.date | None) -> UnitCharts | str:
+    """The unit's charts, or why there are none."""
+    none = "No charts: the server's data directory holds no data."
+    if not directory.is_dir():  # never made here: the store may be used without data
+        return none
+    snapshot = Dataset(directory).snapshot()
+    if not snapshot.history("organisations"):
+        return none
+    catalogue = _catalogue(directory)
+    as_of = as_of or last_day(snapshot, catalogue)
+    if as_of is None:
+        return none
+    return unit_charts(snapshot, catalogue, episode.unit, episode.indicator, as_of)
 
 
 def _catalogue(directory: Path) -> Catalogue:
@@ -136,21 +120,29 @@ def signals(state: State, viewer: CurrentViewer, status: str | None = None) -> l
 
 @router.get("/signals/{episode_id}", include_in_schema=False)
 def signal_page(request: Request, state: State, viewer: CurrentViewer, episode_id: int) -> Response:
-    """One signal: what was found, where it stands, its history and what the person may do."""
+    """One signal: what was found, where it stands, its history and what the person may do; its
+    charts are drawn by the browser from :func:`signal_charts`."""
     data = _signal(state, viewer, episode_id)
     notice = request.session.pop("notice", None)
-    drawings = [
-        {**chart, "json": charts.to_json(for_page(chart["spec"]))} for chart in data["charts"]
-    ]
-    context = {"signal": data, "viewer": viewer, "notice": notice, "drawings": drawings}
+    context = {"signal": data, "viewer": viewer, "notice": notice}
     return render(request, "signal.html", context)
 
 
 @router.get("/api/v1/signals/{episode_id}", tags=["signals"])
 def signal(state: State, viewer: CurrentViewer, episode_id: int) -> dict[str, Any]:
-    """One signal episode: its fields and clock, findings, history, board history,
-    recommendations and actions, and the moves the person may make."""
+    """One signal episode: its fields and clock, findings, where its charts are (``charts_href``),
+    history, board history, recommendations and actions, and the moves the person may make."""
     return _signal(state, viewer, episode_id)
+
+
+@router.get("/api/v1/signals/{episode_id}/charts", tags=["signals"])
+def signal_charts(state: State, viewer: CurrentViewer, episode_id: int) -> Response:
+    """The charts of the signal's unit and indicator, as the scan saw them: ``charts``, each
+    ``{"method", "title", "description", "spec"}`` (a Vega-Lite specification), the day
+    ``charts_as_of``, and ``charts_note``, why there are none."""
+    detail = views.visible_detail(state.sessions, viewer.name, episode_id)
+    drawn = _charts(state.settings.data_dir, detail.episode, detail.findings)
+    return Response(kept.charts_json(drawn, detail.findings), media_type="application/json")
 
 
 class Move(BaseModel):

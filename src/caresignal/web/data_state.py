@@ -1,0 +1,104 @@
+"""What the web app keeps between requests, and when it must compute it again (docs/web.md).
+
+The standings and a unit's charts depend only on the data directory's contents: the import
+ledger (every accepted batch), the latest scan's findings and kept state, the data directory's
+own catalogue and the recorded risk models. :func:`fingerprint` sums them up in a few ``stat``
+calls (tens of microseconds), so each request can check whether what was computed before still
+holds; an import or a scan changes the fingerprint, and the next request computes afresh.
+
+:class:`Kept` holds the computed values, a bounded number, each under the fingerprint it was
+computed for; the first request to need one computes it while any other request for the same
+key waits for it, rather than computing it too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any
+
+from starlette.responses import Response
+
+from caresignal.data._dataset_files import LEDGER
+from caresignal.monitor.scan import FINDINGS
+
+__all__ = ["WATCHED", "Kept", "fingerprint", "json_response"]
+
+#: The files and folders of a data directory whose contents the standings and charts depend on.
+WATCHED = (LEDGER, FINDINGS, "cache/scan", "cache/thresholds.json", "catalogue", "models")
+
+
+def fingerprint(directory: Path) -> tuple[object, ...]:
+    """The state of ``directory``'s :data:`WATCHED` files: each file's (and each file's in the
+    folders) name, size, modification time and inode, so that a file replaced by renaming
+    (as imports and scans write) changes it even within the same second."""
+    return tuple(_stamp(os.path.join(directory, name)) for name in WATCHED)
+
+
+def _stamp(path: str) -> object:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    if not os.path.isdir(path):
+        return (found.st_size, found.st_mtime_ns, found.st_ino)
+    with os.scandir(path) as entries:
+        return tuple(sorted((entry.name, _stamp(entry.path)) for entry in entries))
+
+
+class Kept:
+    """Up to ``size`` values, each under a key and the version it was computed for; the least
+    recently used goes first. Safe to share between threads: the value of a key is computed
+    once per version, whoever asks first, while the others asking wait."""
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError(f"size must be at least 1, not {size}")
+        self.size = size
+        self._values: OrderedDict[Hashable, tuple[object, Any]] = OrderedDict()
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: Hashable, version: object, compute: Callable[[], Any]) -> Any:
+        """The value kept under ``key`` if it was computed for ``version``; else ``compute()``'s,
+        kept from now on."""
+        found = self._found(key, version)
+        if found is not None:
+            return found[0]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            found = self._found(key, version)
+            if found is not None:
+                return found[0]
+            value = compute()
+            with self._guard:
+                self._values[key] = (version, value)
+                self._values.move_to_end(key)
+                while len(self._values) > self.size:
+                    oldest, _ = self._values.popitem(last=False)
+                    self._locks.pop(oldest, None)
+            return value
+
+    def _found(self, key: Hashable, version: object) -> tuple[Any] | None:
+        with self._guard:
+            kept = self._values.get(key)
+            if kept is None or kept[0] != version:
+                return None
+            self._values.move_to_end(key)
+            return (kept[1],)
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._values)
+
+
+def json_response(data: Any) -> Response:
+    """``data`` as a JSON answer, serialised once with the standard library (FastAPI's own
+    encoder walks every value first, which costs more than the work behind a kept page)."""
+    body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(body.encode("utf-8"), media_type="application/json")

@@ -1,0 +1,68 @@
+"""What the web app keeps between requests (docs/web.md, "What is kept"): the data directory's
+fingerprint changes with every import and scan, a kept value is computed once however many
+requests ask for it at once, and the least recently used goes first."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from caresignal.web.data_state import WATCHED, Kept, fingerprint
+
+
+def test_the_fingerprint_changes_when_a_watched_file_is_replaced_or_added(tmp_path: Path) -> None:
+    (tmp_path / "ledger.json").write_text("[]")
+    before = fingerprint(tmp_path)
+    assert fingerprint(tmp_path) == before  # nothing changed: the same
+    replacement = tmp_path / "ledger.json.new"
+    replacement.write_text("[]")  # the same size, written as an import writes: by renaming
+    replacement.replace(tmp_path / "ledger.json")
+    after_import = fingerprint(tmp_path)
+    assert after_import != before
+    (tmp_path / "findings.parquet").write_bytes(b"PAR1")  # a scan's findings
+    after_scan = fingerprint(tmp_path)
+    assert after_scan != after_import
+    (tmp_path / "cache" / "scan").mkdir(parents=True)
+    (tmp_path / "cache" / "scan" / "manifest.json").write_text("{}")  # its kept state
+    assert fingerprint(tmp_path) != after_scan
+    (tmp_path / "unwatched.txt").write_text("x")  # anything else: no change
+    assert len(fingerprint(tmp_path)) == len(WATCHED)
+
+
+def test_a_value_is_computed_once_while_others_wait_for_it() -> None:
+    kept = Kept(2)
+    calls: list[int] = []
+    started = threading.Barrier(8)
+
+    def compute() -> int:
+        calls.append(1)
+        time.sleep(0.05)  # long enough for every thread to ask while it is computed
+        return 42
+
+    def ask() -> None:
+        started.wait()
+        assert kept.get("standings", "v1", compute) == 42
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [1]
+    assert kept.get("standings", "v2", lambda: 43) == 43  # a new version: computed again
+
+
+def test_the_least_recently_used_goes_first() -> None:
+    kept = Kept(2)
+    kept.get("a", 1, lambda: "A")
+    kept.get("b", 1, lambda: "B")
+    kept.get("a", 1, lambda: "not again")  # used: now the most recent
+    kept.get("c", 1, lambda: "C")  # "b" goes
+    assert len(kept) == 2
+    assert kept.get("a", 1, lambda: "again") == "A"
+    assert kept.get("b", 1, lambda: "B again") == "B again"
+    with pytest.raises(ValueError, match="size must be at least 1"):
+        Kept(0)
