@@ -45,9 +45,9 @@ def _section(ind: Indicator) -> list[str]:
         (
             "concerns",
             d.categories
-            and "HCAT categories "
+            and "share of the unit's concerns a month of HCAT categories "
             + ", ".join(f"`{c}`" for c in d.categories)
-            + " (recorded, else suggested) a month",
+            + " (recorded, else suggested)",
         ),
         ("population", d.population and f"`{d.population}`"),
         ("outcome", d.outcome and f"`{d.outcome}`"),
