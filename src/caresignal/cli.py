@@ -39,6 +39,7 @@ from caresignal.cli_escalation import board_app, escalate, outbox_app
 from caresignal.cli_report import report_app
 from caresignal.cli_signals import merge_line, merge_scan, signals_app
 from caresignal.cli_store import audit_app, store_app, user_app
+from caresignal.cli_urgent import urgent_app
 from caresignal.data import public
 from caresignal.errors import CaresignalError, ImportRejectedError
 
@@ -65,6 +66,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(signals_app, name="signals")
 app.add_typer(actions_app, name="actions")
 app.add_typer(concerns_app, name="concerns")
+app.add_typer(urgent_app, name="urgent")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(board_app, name="board")
 app.add_typer(report_app, name="report")

@@ -77,6 +77,7 @@ def escalate(
     """Run the escalation clock: move every overdue item one rung up the ladder per missed
     deadline and tell its new owner. Running it again changes nothing."""
     from caresignal.workflow.escalation import escalate as run_clock
+    from caresignal.workflow.urgent_notify import paging_from
 
     day = _as_of(as_of)
     with _store(data_dir) as sessions:
@@ -86,6 +87,7 @@ def escalate(
             actor=by or getpass.getuser(),
             clock=SystemClock(),
             rules=_rules(data_dir),
+            paging=paging_from(_settings(data_dir)),
         )
         delivered = _deliver(data_dir, sessions) if deliver else None
     if as_json:
@@ -94,8 +96,14 @@ def escalate(
         _print_json(payload)
         return
     out = _stdout()
-    if not result.climbed:
+    if not result.climbed and not result.urgent:
         out.print(f"Nothing climbed the ladder as of {day.isoformat()}.")
+    for call in result.urgent:
+        out.print(
+            f"Urgent review {call.reference} ({call.unit}): not begun within "
+            f"{call.limit_minutes} minutes; escalated to the on-call senior of {call.site}.",
+            soft_wrap=True,
+        )
     for item in result.climbed:
         out.print(
             f"{_entity(item.entity)} #{item.entity_id} ({item.organisation}): "
@@ -117,11 +125,13 @@ def _entity(entity: str) -> str:
 
 def _deliver(data_dir: Path | None, sessions: sessionmaker[Session]) -> DeliveryResult | None:
     from caresignal.workflow.outbox import deliver, mailer_from
+    from caresignal.workflow.webhook import webhook_from
 
-    mailer = mailer_from(_settings(data_dir))
-    if mailer is None:
+    settings = _settings(data_dir)
+    mailer, webhook = mailer_from(settings), webhook_from(settings)
+    if mailer is None and webhook is None:
         return None
-    return deliver(sessions, mailer, clock=SystemClock())
+    return deliver(sessions, mailer, clock=SystemClock(), webhook=webhook)
 
 
 def _delivery_line(result: DeliveryResult | None) -> str:

@@ -103,3 +103,34 @@ class Settings(BaseSettings):
         default=None,
         description="The From address of notifications, e.g. caresignal@trust.nhs.uk.",
     )
+    urgent_webhook_url: str | None = Field(
+        default=None,
+        description=(
+            "Where Martha's Rule calls are POSTed as signed JSON for a paging system, e.g. "
+            "https://pager.trust.nhs.uk/caresignal. Unset: the outreach team is told by e-mail "
+            "only. Needs urgent_webhook_secret."
+        ),
+    )
+    urgent_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The shared secret that signs each webhook body (HMAC-SHA256, in the "
+            "X-Caresignal-Signature header); there is no default, and never printed."
+        ),
+    )
+    urgent_webhook_trusted: bool = Field(
+        default=False,
+        description=(
+            "Whether the webhook target is a trusted paging system that may receive the "
+            "caller's call-back number; off: the number is never sent to it."
+        ),
+    )
+    urgent_clock_seconds: int = Field(
+        default=60,
+        ge=0,
+        description=(
+            "How often the web server checks Martha's Rule calls whose review has not begun in "
+            "time, in seconds; 0 turns it off (the escalation clock still checks them), and so "
+            "does escalation_minutes = 0."
+        ),
+    )

@@ -26,6 +26,10 @@ class Role(StrEnum):
     #: Sees every trust in a region; the only role scoped to a region rather than an organisation.
     REGULATOR = "regulator"
     ADMINISTRATOR = "administrator"
+    #: A site's critical care outreach team: answers Martha's Rule calls for urgent reviews.
+    OUTREACH_TEAM = "outreach_team"
+    #: A site's on-call senior clinician: told when an urgent review has not begun in time.
+    ON_CALL_SENIOR = "on_call_senior"
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,8 @@ class Notification:
     last_error: str | None
     next_attempt_at: datetime | None
     sent_at: datetime | None
+    #: ``email`` (to ``address``) or ``webhook`` (``body`` is JSON, POSTed to the paging webhook).
+    channel: str = "email"
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, for JSON (times in ISO 8601)."""
@@ -58,6 +60,7 @@ class Notification:
             "last_error": self.last_error,
             "next_attempt_at": _iso(self.next_attempt_at),
             "sent_at": _iso(self.sent_at),
+            "channel": self.channel,
         }
 
 

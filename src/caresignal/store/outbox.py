@@ -7,6 +7,7 @@ PostgreSQL (``FOR UPDATE SKIP LOCKED``) so two deliverers never send the same me
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from caresignal.domain.notifications import Notification, NotificationStatus
 from caresignal.store.tables import NotificationRow
 
-__all__ = ["add", "claim_due", "counts", "find", "listing", "update"]
+__all__ = ["add", "claim_due", "counts", "find", "listing", "scrub", "update"]
 
 
 def _to_notification(row: NotificationRow) -> Notification:
@@ -33,6 +34,7 @@ def _to_notification(row: NotificationRow) -> Notification:
         last_error=row.last_error,
         next_attempt_at=_time(row.next_attempt_at),
         sent_at=_time(row.sent_at),
+        channel=row.channel,
     )
 
 
@@ -51,9 +53,10 @@ def add(
     entity: str,
     entity_id: str,
     error: str | None = None,
+    channel: str = "email",
 ) -> Notification:
     """Put a message in the outbox: pending, or undeliverable (with ``error``) when there is
-    nobody to send it to."""
+    nobody to send it to. ``channel`` is ``email`` or ``webhook``."""
     row = NotificationRow(
         created_at=created_at.isoformat(),
         recipient=recipient,
@@ -66,25 +69,38 @@ def add(
         attempts=0,
         last_error=error,
         next_attempt_at=created_at.isoformat() if address else None,
+        channel=channel,
     )
     session.add(row)
     session.flush()
     return _to_notification(row)
 
 
-def claim_due(session: Session, now: datetime, after_id: int = 0) -> Notification | None:
-    """The first pending message (by id, after ``after_id``) whose next attempt is due, its row
-    locked until the transaction ends; None when there is none."""
+def claim_due(
+    session: Session,
+    now: datetime,
+    after_id: int = 0,
+    channels: Collection[str] = ("email",),
+    about: tuple[str, str] | None = None,
+) -> Notification | None:
+    """The first pending message (by id, after ``after_id``, of one of ``channels``, about the
+    ``(entity, entity_id)`` given) whose next attempt is due, its row locked until the
+    transaction ends; None when there is none."""
     query = (
         select(NotificationRow)
         .where(
             NotificationRow.status == NotificationStatus.PENDING.value,
             NotificationRow.id > after_id,
             NotificationRow.next_attempt_at <= now.isoformat(),
+            NotificationRow.channel.in_(list(channels)),
         )
         .order_by(NotificationRow.id)
         .limit(1)
     )
+    if about is not None:
+        query = query.where(
+            NotificationRow.entity == about[0], NotificationRow.entity_id == about[1]
+        )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     row = session.scalar(query)
@@ -144,3 +160,20 @@ def counts(session: Session) -> dict[NotificationStatus, int]:
     )
     found = {NotificationStatus(status): count for status, count in rows.tuples()}
     return {status: found.get(status, 0) for status in NotificationStatus}
+
+
+def scrub(session: Session, entity: str, entity_id: str, text: str, instead: str) -> int:
+    """Replace ``text`` with ``instead`` in the bodies of every message about one entity (e.g. a
+    call-back number that must not outlive its call); how many messages changed."""
+    rows = session.scalars(
+        select(NotificationRow).where(
+            NotificationRow.entity == entity, NotificationRow.entity_id == entity_id
+        )
+    )
+    changed = 0
+    for row in rows:
+        if text and text in row.body:
+            row.body = row.body.replace(text, instead)
+            changed += 1
+    session.flush()
+    return changed

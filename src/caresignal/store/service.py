@@ -203,6 +203,8 @@ ROLE_LEVELS: dict[Role, frozenset[str]] = {
     Role.EXECUTIVE_SAFETY_CHAMPION: frozenset({"trust"}),
     Role.BOARD_MEMBER: frozenset({"trust"}),
     Role.ADMINISTRATOR: frozenset({"trust", "site", "unit"}),
+    Role.OUTREACH_TEAM: frozenset({"site"}),
+    Role.ON_CALL_SENIOR: frozenset({"site"}),
 }
 
 

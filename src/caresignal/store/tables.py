@@ -38,6 +38,7 @@ __all__ = [
     "NotificationRow",
     "OrganisationRow",
     "RecommendationRow",
+    "UrgentReviewRow",
     "UserRow",
 ]
 
@@ -217,6 +218,8 @@ class NotificationRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[str | None] = mapped_column(String(40))
     sent_at: Mapped[str | None] = mapped_column(String(40))
+    #: ``email`` (to ``address``) or ``webhook`` (a JSON body POSTed to the paging webhook).
+    channel: Mapped[str] = mapped_column(String(16), server_default="email")
 
 
 class RecommendationRow(Base):
@@ -384,3 +387,36 @@ class ConcernEventRow(Base):
     actor: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
+
+
+class UrgentReviewRow(Base):
+    """A Martha's Rule call for an urgent review (docs/concerns.md, "Martha's Rule").
+
+    ``callback`` is the call-back number, set to null when the outcome is recorded; times are
+    ISO 8601 UTC; ``outcomes`` a JSON list.
+    """
+
+    __tablename__ = "urgent_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"))
+    site_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
+    caller: Mapped[str] = mapped_column(String(16))
+    patient: Mapped[str] = mapped_column(String(100))
+    worry: Mapped[str] = mapped_column(String(200))
+    callback: Mapped[str | None] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(24), index=True)
+    called_at: Mapped[str] = mapped_column(String(40))
+    limit_minutes: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[str] = mapped_column(String(40))
+    escalated_at: Mapped[str | None] = mapped_column(String(40))
+    review_begun_at: Mapped[str | None] = mapped_column(String(40))
+    review_begun_by: Mapped[str | None] = mapped_column(String(200))
+    outcomes: Mapped[str] = mapped_column(Text)
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    outcome_at: Mapped[str | None] = mapped_column(String(40))
+    outcome_by: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)

@@ -27,7 +27,7 @@ from caresignal.errors import CaresignalError
 from caresignal.settings import Settings
 from caresignal.store import database_url, open_store
 from caresignal.web import errors
-from caresignal.web.clock_task import run_clock_forever
+from caresignal.web.clock_task import run_clock_forever, run_urgent_forever
 from caresignal.web.deps import AppState, SignInRequiredError
 from caresignal.web.pages import STATIC
 from caresignal.web.routes import (
@@ -94,14 +94,18 @@ def create_app(
         task = None
         if settings.escalation_minutes > 0:
             task = asyncio.create_task(run_clock_forever(state, settings.escalation_minutes))
+        urgent = None
+        if settings.escalation_minutes > 0 and settings.urgent_clock_seconds > 0:
+            urgent = asyncio.create_task(run_urgent_forever(state, settings.urgent_clock_seconds))
         app.state.clock_task = task
         try:
             yield
         finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            for running in (task, urgent):
+                if running is not None:
+                    running.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await running
             engine.dispose()
 
     app = FastAPI(

@@ -22,6 +22,7 @@ from caresignal.clock import Clock
 from caresignal.domain.actions import Action
 from caresignal.domain.concerns import Concern
 from caresignal.domain.episodes import Episode, EpisodeEvent
+from caresignal.domain.urgent import UrgentCall
 from caresignal.store import actions as action_repo
 from caresignal.store import audit
 from caresignal.store import episodes as episode_repo
@@ -32,6 +33,8 @@ from caresignal.workflow.calendar import add_working_days
 from caresignal.workflow.concerns_escalation import escalate_concerns
 from caresignal.workflow.rules import DEFAULT_RULES, Rules
 from caresignal.workflow.service import episode_message
+from caresignal.workflow.urgent import escalate_calls
+from caresignal.workflow.urgent_notify import Paging
 
 __all__ = ["Climb", "Escalation", "EscalationResult", "climb", "escalate"]
 
@@ -109,6 +112,8 @@ class EscalationResult:
     as_of: date
     climbed: tuple[Escalation, ...]
     overdue_at_top: tuple[tuple[str, int], ...]
+    #: Martha's Rule calls escalated to the on-call senior by this run (as of the clock's now).
+    urgent: tuple[UrgentCall, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """For JSON."""
@@ -116,6 +121,7 @@ class EscalationResult:
             "as_of": self.as_of.isoformat(),
             "climbed": [item.to_dict() for item in self.climbed],
             "overdue_at_top": [{"entity": e, "id": i} for e, i in self.overdue_at_top],
+            "urgent_reviews_escalated": [call.to_dict(with_words=False) for call in self.urgent],
         }
 
 
@@ -126,10 +132,12 @@ def escalate(
     actor: str,
     clock: Clock,
     rules: Rules = DEFAULT_RULES,
+    paging: Paging | None = None,
 ) -> EscalationResult:
     """Move every overdue signal episode, action and concern up the ladder as far as ``as_of``
-    says, in one transaction (one clock run at a time: the transaction takes the store's write
-    lock first)."""
+    says, and escalate every Martha's Rule call not begun in time as of the clock's now, in one
+    transaction (one clock run at a time: the transaction takes the store's write lock
+    first)."""
     climbed: list[Escalation] = []
     at_top: list[tuple[str, int]] = []
     with transaction(sessions) as session:
@@ -153,7 +161,8 @@ def escalate(
             _concern_escalation(before, after, steps, rules) for before, after, steps in moved
         ]
         at_top += [("concern", number) for number in top]
-    return EscalationResult(as_of, tuple(climbed), tuple(at_top))
+        urgent = escalate_calls(session, clock.now(), actor=actor, clock=clock, paging=paging)
+    return EscalationResult(as_of, tuple(climbed), tuple(at_top), tuple(urgent))
 
 
 def _concern_escalation(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import urllib.error
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,6 +35,7 @@ __all__ = [
     "DeliveryResult",
     "Mailer",
     "SmtpMailer",
+    "Webhook",
     "deliver",
     "list_notifications",
     "mailer_from",
@@ -55,6 +57,8 @@ LEASE = timedelta(minutes=10)
 
 #: Sends one message or raises: ``(address, subject, body)``.
 Mailer = Callable[[str, str, str], None]
+#: POSTs one webhook message's JSON body or raises ``OSError`` (:mod:`.webhook`).
+Webhook = Callable[[str], None]
 
 
 def tell(
@@ -177,36 +181,38 @@ def mailer_from(settings: Settings) -> Mailer | None:
 
 
 def deliver(
-    sessions: sessionmaker[Session], mailer: Mailer, *, clock: Clock, limit: int | None = None
+    sessions: sessionmaker[Session],
+    mailer: Mailer | None,
+    *,
+    clock: Clock,
+    limit: int | None = None,
+    webhook: Webhook | None = None,
+    about: tuple[str, str] | None = None,
 ) -> DeliveryResult:
-    """Send every pending message whose next attempt is due, each at most once per run.
+    """Send every pending message whose next attempt is due, each at most once per run: e-mail
+    through ``mailer`` and webhook messages through ``webhook`` (a channel without a sender
+    waits); only those about ``(entity, entity_id)`` when ``about`` is given.
 
     Each message is claimed in a short transaction (its next attempt moved past a lease, so a
     second deliverer leaves it alone), sent outside any transaction, and its outcome recorded
     in another: sent, or failed and due again after :data:`BACKOFF`, or, once every wait has
     been used, ``failed`` for good (visible in ``caresignal outbox list``).
     """
+    channels = [c for c, sender in (("email", mailer), ("webhook", webhook)) if sender]
     sent = retrying = failed = 0
     after = 0
-    while limit is None or sent + retrying + failed < limit:
-        with transaction(sessions) as session:
-            claimed = outbox_repo.claim_due(session, clock.now(), after)
-            if claimed is None:
-                break
-            outbox_repo.update(
-                session,
-                claimed.id,
-                status=NotificationStatus.PENDING,
-                attempts=claimed.attempts + 1,
-                last_error=claimed.last_error,
-                next_attempt_at=clock.now() + LEASE,
-                sent_at=None,
-            )
+    while channels and (limit is None or sent + retrying + failed < limit):
+        claimed = _claim(sessions, clock, after, channels, about)
+        if claimed is None:
+            break
         after = claimed.id
         attempts = claimed.attempts + 1
         error: str | None = None
         try:
-            mailer(claimed.address or "", claimed.subject, claimed.body)
+            if claimed.channel == "webhook" and webhook is not None:
+                webhook(claimed.body)
+            elif mailer is not None:
+                mailer(claimed.address or "", claimed.subject, claimed.body)
         except (smtplib.SMTPException, OSError) as problem:
             error = _describe(problem)
         with transaction(sessions) as session:
@@ -235,6 +241,30 @@ def deliver(
     return DeliveryResult(sent, retrying, failed, waiting)
 
 
+def _claim(
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    after: int,
+    channels: Sequence[str],
+    about: tuple[str, str] | None,
+) -> Notification | None:
+    """Claim the next due message in a short transaction (see :func:`deliver`)."""
+    with transaction(sessions) as session:
+        claimed = outbox_repo.claim_due(session, clock.now(), after, channels, about)
+        if claimed is None:
+            return None
+        outbox_repo.update(
+            session,
+            claimed.id,
+            status=NotificationStatus.PENDING,
+            attempts=claimed.attempts + 1,
+            last_error=claimed.last_error,
+            next_attempt_at=clock.now() + LEASE,
+            sent_at=None,
+        )
+    return claimed
+
+
 def _describe(error: BaseException) -> str:
     """The error in a line a person can act on."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
@@ -243,6 +273,8 @@ def _describe(error: BaseException) -> str:
             for address, (code, reply) in error.recipients.items()
         )
         return f"the mail server refused the recipient ({refused})"
+    if isinstance(error, urllib.error.HTTPError):
+        return f"the webhook answered {error.code} {error.reason}"
     if isinstance(error, smtplib.SMTPResponseException):
         return f"the mail server answered {error.smtp_code} {_text(error.smtp_error)}"
     text = str(error).strip()

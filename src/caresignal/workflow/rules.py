@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -67,6 +67,13 @@ class Rules:
     ladder: tuple[Rung, ...]
     red_rung: int
     deadline_rules: tuple[DeadlineRule, ...]
+    #: Minutes within which a Martha's Rule review must begin, by default and per site code.
+    urgent_minutes: int = 30
+    urgent_sites: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    def urgent_limit(self, site: str) -> int:
+        """Minutes within which an urgent review at ``site`` must begin."""
+        return self.urgent_sites.get(site, self.urgent_minutes)
 
     def rung_of(self, role: Role) -> int:
         """The position of ``role`` on the ladder (0 is the lowest)."""
@@ -116,7 +123,7 @@ def load_rules(path: Path | None = None) -> Rules:
 
 
 def _parse(document: dict[str, Any], name: str) -> Rules:
-    _keys(document, {"rung", "red", "deadlines"}, name, "the file")
+    _keys(document, {"rung", "red", "deadlines", "urgent_review"}, name, "the file")
     rungs = document.get("rung")
     if not isinstance(rungs, list) or not rungs:
         raise RulesError(f"{name} has no [[rung]] entries", hint="list the ladder, lowest first")
@@ -143,7 +150,30 @@ def _parse(document: dict[str, Any], name: str) -> Rules:
             f"{name}: the first [[deadlines]] entry must be the default",
             hint="give it neither an indicator nor a level",
         )
-    return Rules(ladder, red_rung, deadline_rules)
+    minutes, sites = _urgent(document.get("urgent_review", {}), name)
+    return Rules(ladder, red_rung, deadline_rules, minutes, sites)
+
+
+def _urgent(table: Any, name: str) -> tuple[int, Mapping[str, int]]:
+    """The ``[urgent_review]`` table: ``minutes`` (default 30) and ``sites``, minutes by site."""
+    _keys(table, {"minutes", "sites"}, name, "[urgent_review]")
+    minutes = _minutes(table.get("minutes", 30), name, "[urgent_review] minutes")
+    sites = table.get("sites", {})
+    if not isinstance(sites, dict):
+        raise RulesError(f"{name}: [urgent_review.sites] must be a table of site = minutes")
+    found = {
+        str(site): _minutes(value, name, f"[urgent_review.sites] {site}")
+        for site, value in sites.items()
+    }
+    return minutes, MappingProxyType(found)
+
+
+def _minutes(value: Any, name: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24 * 60:
+        raise RulesError(
+            f"{name}: {where} is {value!r}; expected a whole number of minutes, 1 to 1440"
+        )
+    return value
 
 
 def _keys(table: Any, allowed: set[str], name: str, where: str) -> None:
