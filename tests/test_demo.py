@@ -21,7 +21,7 @@ from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
 from caresignal.data.public import ae_attendances
 from caresignal.demo import DemoReport, run_demo
-from caresignal.demo.logins import demo_logins
+from caresignal.demo.logins import STARTS, demo_logins
 from caresignal.domain import Role
 from caresignal.monitor.catalogue import load_catalogue
 from caresignal.settings import Settings
@@ -234,6 +234,14 @@ def test_the_store_holds_a_history_of_signals_acted_on_and_ignored(
     assert 0 < section.actions_verified < section.actions
     assert section.actions_escalated > 0
     assert section.audit_intact
+    # The example trust's concerns of the last six months, some unanswered and escalated.
+    assert section.concerns > 0
+    listed = CliRunner().invoke(
+        app, ["concerns", "list", "--json", "--data-dir", str(data_dir),
+              "--by", f"{str(section.example_trust).lower()}.champion"],
+    )  # fmt: skip
+    assert listed.exit_code == 0, listed.output
+    assert len(json.loads(listed.stdout)) == section.concerns
     story = section.stories[0]
     assert story.history.startswith("presented to the board ")
     assert story.history.endswith("no action plan yet")
@@ -250,6 +258,7 @@ def test_the_store_holds_a_history_of_signals_acted_on_and_ignored(
     assert again["built_now"] is False
     assert again["episodes"] == section.episodes
     assert again["audit_entries"] == section.audit_entries
+    assert again["concerns"] == section.concerns
 
 
 def _sign_in(client: TestClient, user: str, password: str) -> int:
@@ -271,7 +280,7 @@ def test_demo_logins_give_each_role_a_working_sign_in_new_every_run(
         again = demo_logins(sessions, trust, clock=CLOCK)
     finally:
         engine.dispose()
-    assert {login.role for login in first} == set(Role)  # the trust has a region in the demo
+    assert {login.role for login in first} == set(STARTS)  # the trust has a region in the demo
     assert [login.user for login in first] == [login.user for login in again]
     assert all(a.password != b.password for a, b in zip(first, again, strict=True))
     app = create_app(settings, clock=CLOCK)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
+from caresignal.demo.concerns import load_concerns
 from caresignal.domain import Organisation, Role
 from caresignal.domain.actions import ActionStatus, RecommendationSource
 from caresignal.domain.episodes import Episode, EpisodeState
@@ -37,6 +38,7 @@ from caresignal.monitor.catalogue import load_catalogue
 from caresignal.monitor.scan import Finding, ScanResult
 from caresignal.settings import Settings
 from caresignal.store import audit, database_url, open_store, repo
+from caresignal.store import concerns as concern_repo
 from caresignal.store import episodes as episode_repo
 from caresignal.store.service import add_user, grant_role, sync_organisations
 from caresignal.workflow import actions, board, service, signals
@@ -92,6 +94,7 @@ class AccountabilitySection:
     actions_escalated: int
     stories: tuple[BoardStory, ...]
     users: int
+    concerns: int
     notifications: int
     audit_entries: int
     audit_intact: bool
@@ -115,6 +118,7 @@ class AccountabilitySection:
             "actions_escalated": self.actions_escalated,
             "stories": [story.to_dict() for story in self.stories],
             "users": self.users,
+            "concerns": self.concerns,
             "notifications": self.notifications,
             "audit_entries": self.audit_entries,
             "audit_intact": self.audit_intact,
@@ -132,12 +136,17 @@ def build_history(
     engine, sessions = open_store(url)
     try:
         built = False
+        url = engine.url.render_as_string(hide_password=True)
         if not service.list_episodes(sessions):
             concerns = [f for f in signals.findings if f.direction == "concern"]
             if concerns:
                 _Replay(sessions, Dataset(data_dir), concerns, signals.as_of, seed).run()
                 built = True
-        return _summary(sessions, built, engine.url.render_as_string(hide_password=True))
+                trust = _summary(sessions, built, url).example_trust
+                if trust is not None:
+                    champion = f"{trust.lower()}.champion"  # the ladder's, from the replay
+                    load_concerns(sessions, Dataset(data_dir), trust, signals.as_of, actor=champion)
+        return _summary(sessions, built, url)
     finally:
         engine.dispose()
 
@@ -434,6 +443,7 @@ def _summary(sessions: sessionmaker[Session], built: bool, url: str) -> Accounta
         count, _ = audit.head(session)
         intact = audit.verify(session) is None
         users = len(repo.users(session))
+        concerns = len(concern_repo.concerns(session))
     details = [service.get_episode(sessions, episode.id) for episode in episodes]
     in_time = sum(
         any(e.action == "acknowledge" for e in d.events)
@@ -475,6 +485,7 @@ def _summary(sessions: sessionmaker[Session], built: bool, url: str) -> Accounta
         actions_escalated=sum(a.rung > 0 for a in every_action),
         stories=tuple(story for _, story in stories[:3]),
         users=users,
+        concerns=concerns,
         notifications=notifications,
         audit_entries=count,
         audit_intact=intact,

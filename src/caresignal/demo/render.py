@@ -91,6 +91,14 @@ def _accountability(section: AccountabilitySection, console: Console) -> None:
             console.print(f"  • [bold]{story.summary}[/]: {story.history}.", soft_wrap=True)
     intact = "intact" if section.audit_intact else "BROKEN"
     trust = section.example_trust or "TRUST"
+    if section.concerns:
+        console.print(
+            f"{section.concerns:,} concerns from patients, families and staff about {trust} in "
+            "the last six months are in the store, loaded as a trust moving from another "
+            "system would load them; those nobody answered have climbed the ladder "
+            "(`caresignal concerns list`).",
+            soft_wrap=True,
+        )
     console.print(
         f"{section.users} people hold the roles of the ladder; {section.notifications} "
         f"notifications wait in the outbox (`caresignal outbox list`). The audit log holds "
