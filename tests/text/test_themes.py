@@ -194,3 +194,18 @@ def test_fast_on_a_whole_column() -> None:
     seconds = time.perf_counter() - start
     assert len(result) == column.len()
     assert column.len() / seconds > 5_000  # measured ≈ 30,000 a second on a loaded 2-core machine
+
+
+def test_every_phrase_of_the_lexicon_is_found_in_a_text_of_its_own() -> None:
+    """Each category phrase and severity cue, written as a sentence, is found (a phrase the
+    normalisation could never match would be dead weight in the lexicon)."""
+    from caresignal.text.themes import _scores  # the matching step, before any choice
+
+    phrases = load_lexicon().phrases
+    texts = "Well, " + phrases.get_column("term").str.strip_suffix("*") + "!"
+    found = _scores(texts, load_lexicon()).select("row", "kind", "label", "term")
+    expected = phrases.with_row_index("row").select(
+        pl.col("row").cast(pl.Int64), "kind", "label", "term"
+    )
+    missing = expected.join(found, on=["row", "kind", "label", "term"], how="anti")
+    assert missing.height == 0, missing.get_column("term").to_list()
