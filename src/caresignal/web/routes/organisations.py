@@ -182,7 +182,9 @@ def indicator_view(
 
 
 @router.get("/api/v1/organisations/{code}/indicators/{indicator}/charts", tags=["overview"])
-def indicator_charts(state: State, viewer: CurrentViewer, code: str, indicator: str) -> Response:
+def indicator_charts(
+    request: Request, state: State, viewer: CurrentViewer, code: str, indicator: str
+) -> Response:
     """Every chart the catalogue runs for the indicator of the organisation, as on a signal's
     page (a funnel's points only those of units the person reaches): ``charts``, each
     ``{"method", "title", "description", "spec"}``, ``charts_as_of`` and ``charts_note``."""
@@ -190,5 +192,4 @@ def indicator_charts(state: State, viewer: CurrentViewer, code: str, indicator: 
     _reached(view, code)
     item = _item(view, indicator, code)
     drawn = _charts(state, view, item, code)
-    body = kept.charts_json(drawn, reached=view.reached)
-    return Response(body, media_type="application/json")
+    return kept.charts_response(request, drawn, reached=view.reached)

@@ -136,13 +136,15 @@ def signal(state: State, viewer: CurrentViewer, episode_id: int) -> dict[str, An
 
 
 @router.get("/api/v1/signals/{episode_id}/charts", tags=["signals"])
-def signal_charts(state: State, viewer: CurrentViewer, episode_id: int) -> Response:
+def signal_charts(
+    request: Request, state: State, viewer: CurrentViewer, episode_id: int
+) -> Response:
     """The charts of the signal's unit and indicator, as the scan saw them: ``charts``, each
     ``{"method", "title", "description", "spec"}`` (a Vega-Lite specification), the day
     ``charts_as_of``, and ``charts_note``, why there are none."""
     detail = views.visible_detail(state.sessions, viewer.name, episode_id)
     drawn = _charts(state.settings.data_dir, detail.episode, detail.findings)
-    return Response(kept.charts_json(drawn, detail.findings), media_type="application/json")
+    return kept.charts_response(request, drawn, detail.findings)
 
 
 class Move(BaseModel):
