@@ -8,11 +8,19 @@ the most open signals is chosen, and its executive safety champion gets a new pa
 (:func:`caresignal.demo.logins.demo_logins`).
 
 ``caresignal serve`` then runs in its own process on 127.0.0.1 (development mode, no escalation
-clock), and each route is measured in turn: ``--clients`` sessions (32) sign in through the
-form, then each asks for the route ``--requests`` times (8) or until ``--seconds`` (20) have
-passed since the route's turn began, whichever comes first; the requests in flight then finish.
-The routes are the overview, a unit's page, the inbox and a signal's page, each as a page and as
-its JSON twin; the unit and the signal are the champion's signals' own, taken in turn.
+clock; ``--workers`` server processes, 1), and each route is measured in turn: ``--clients``
+sessions (32) sign in through the form, then each asks for the route ``--requests`` times (8) or
+until ``--seconds`` (20) have passed since the route's turn began, whichever comes first; the
+requests in flight then finish. The routes are the overview, a unit's page, the inbox and a
+signal's page, each as a page and as its JSON twin, and the charts a signal's page and a unit's
+indicator page fetch after loading; the unit and the signal are the champion's signals' own,
+taken in turn. The first request of each route (by one client) is not measured: it computes
+what is kept afterwards.
+
+How the 32 people ask: with ``--pause 0`` each client sends its next request the moment the
+last is answered (a closed loop, the harshest reading: 32 requests always in flight); with
+``--pause S`` each waits a random time between 0.5 and 1.5 times S seconds before each request
+(a person reading the page), the clients' first requests spread over S seconds.
 
 One line per route gives the requests, the errors (any answer but 200, or no answer within
 ``--timeout`` seconds) and the 50th, 95th and 99th percentiles and the maximum of the response
@@ -122,7 +130,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _serve(directory: Path, port: int) -> subprocess.Popen[bytes]:
+def _serve(directory: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     """``caresignal serve`` on 127.0.0.1:``port``, answering once it does."""
     environment = {
         **os.environ,
@@ -133,7 +141,7 @@ def _serve(directory: Path, port: int) -> subprocess.Popen[bytes]:
     environment.pop("CARESIGNAL_DATABASE_URL", None)
     server = subprocess.Popen(
         [str(CARESIGNAL), "serve", "--data-dir", str(directory), "--host", "127.0.0.1",
-         "--port", str(port)],
+         "--port", str(port), "--workers", str(workers)],
         env=environment,
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
@@ -165,9 +173,14 @@ async def _signed_in(base: str, user: str, password: str, timeout: float) -> htt
 
 
 async def _hammer(
-    client: httpx2.AsyncClient, paths: list[str], measured: Measured, stop_at: float
+    client: httpx2.AsyncClient,
+    paths: list[str],
+    measured: Measured,
+    stop_at: float,
+    pauses: list[float],
 ) -> None:
-    for path in paths:
+    for path, pause in zip(paths, pauses, strict=True):
+        await asyncio.sleep(pause)
         if time.monotonic() >= stop_at:
             return
         start = time.perf_counter()
@@ -187,24 +200,36 @@ async def _measure(
     clients: list[httpx2.AsyncClient],
     route: str,
     examples: list[str],
-    requests: int,
-    seconds: float,
+    args: argparse.Namespace,
+    random: np.random.Generator,
 ) -> Measured:
     measured = Measured(route, examples[0])
-    await clients[0].get(examples[0])  # warm: the first request of a route is not measured
-    stop_at = time.monotonic() + seconds
+    for example in examples:  # warm: the first request of each example is not measured
+        await clients[0].get(example)
+    stop_at = time.monotonic() + args.seconds
     await asyncio.gather(
         *(
             _hammer(
                 client,
-                [examples[(number + k) % len(examples)] for k in range(requests)],
+                [examples[(number + k) % len(examples)] for k in range(args.requests)],
                 measured,
                 stop_at,
+                _pauses(random, args.pause, args.requests),
             )
             for number, client in enumerate(clients)
         )
     )
     return measured
+
+
+def _pauses(random: np.random.Generator, pause: float, requests: int) -> list[float]:
+    """A client's pause before each request: none in a closed loop; else the first anywhere in
+    ``pause`` seconds, the others between 0.5 and 1.5 times ``pause``."""
+    if pause <= 0:
+        return [0.0] * requests
+    return [float(random.uniform(0, pause))] + [
+        float(random.uniform(0.5 * pause, 1.5 * pause)) for _ in range(requests - 1)
+    ]
 
 
 async def _run(base: str, user: str, password: str, args: argparse.Namespace) -> None:
@@ -215,6 +240,7 @@ async def _run(base: str, user: str, password: str, args: argparse.Namespace) ->
             raise SystemExit(f"{user} has no open signal to look at")
         ids = [str(s["id"]) for s in signals[:8]]
         units = list(dict.fromkeys(s["unit"] for s in signals))[:8]
+        pairs = list(dict.fromkeys((s["unit"], s["indicator"]) for s in signals))[:8]
         routes = {
             "overview page": ["/overview"],
             "overview JSON": ["/api/v1/overview"],
@@ -224,11 +250,17 @@ async def _run(base: str, user: str, password: str, args: argparse.Namespace) ->
             "inbox JSON": ["/api/v1/inbox"],
             "signal page": [f"/signals/{i}" for i in ids],
             "signal JSON": [f"/api/v1/signals/{i}" for i in ids],
+            "signal charts": [f"/api/v1/signals/{i}/charts" for i in ids],
+            "indicator page": [f"/organisations/{u}/indicators/{i}" for u, i in pairs],
+            "indicator charts": [
+                f"/api/v1/organisations/{u}/indicators/{i}/charts" for u, i in pairs
+            ],
         }
+        random = np.random.default_rng(args.seed)
         met = True
         for route, examples in routes.items():
             start = time.perf_counter()
-            measured = await _measure(clients, route, examples, args.requests, args.seconds)
+            measured = await _measure(clients, route, examples, args, random)
             line = measured.summary() | {"wall_s": round(time.perf_counter() - start, 1)}
             met = met and bool(line["met"])
             print(json.dumps(line), flush=True)
@@ -236,6 +268,8 @@ async def _run(base: str, user: str, password: str, args: argparse.Namespace) ->
             json.dumps(
                 {
                     "clients": args.clients,
+                    "pause_s": args.pause,
+                    "workers": args.workers,
                     "targets": {"p95_ms": TARGET_P95_MS, "p99_ms": TARGET_P99_MS, "errors": 0},
                     "every_route_met": met,
                 }
@@ -253,13 +287,21 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=8, help="per client and route, at most")
     parser.add_argument("--seconds", type=float, default=20.0, help="per route, to start new ones")
     parser.add_argument("--timeout", type=float, default=120.0, help="per request")
+    parser.add_argument(
+        "--pause", type=float, default=0.0,
+        help="seconds a client waits, on average, before each request (0: none, a closed loop)",
+    )  # fmt: skip
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument("--seed", type=int, default=1, help="of the pauses")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="caresignal-bench-web-") as work:
         directory = _prepare(args.data_dir, Path(work))
         trust, user, password = _champion(directory)
         port = _free_port()
-        print(json.dumps({"data_dir": str(args.data_dir or "demo"), "trust": trust, "user": user}))
-        server = _serve(directory, port)
+        started = {"data_dir": str(args.data_dir or "demo"), "trust": trust, "user": user,
+                   "load_average": os.getloadavg()}  # fmt: skip
+        print(json.dumps(started))
+        server = _serve(directory, port, args.workers)
         try:
             asyncio.run(_run(f"http://127.0.0.1:{port}", user, password, args))
         finally:

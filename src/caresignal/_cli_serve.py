@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 
 from rich.table import Table
@@ -15,19 +16,44 @@ from caresignal.settings import Settings
 __all__ = ["run_server", "serve_demo"]
 
 
-def run_server(settings: Settings, host: str, port: int) -> None:
-    """Serve the web app on ``host:port`` until Ctrl+C."""
+def run_server(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """Serve the web app on ``host:port`` until Ctrl+C, in ``workers`` processes.
+
+    Several processes are each built from the environment
+    (:func:`caresignal.web.serve_app.app_from_environment`): the settings that did not come
+    from it (the data directory, development mode, the development secret key, which every
+    process must share to read each other's session cookies) are put there first.
+    """
     import uvicorn
 
-    from caresignal.web.app import create_app
+    from caresignal.web.app import create_app, secret_key
+    from caresignal.web.serve_app import warm
 
     _check_port(host, port)
-    app = create_app(settings)
-    _stdout().print(f"caresignal is at http://{_shown(host)}:{port}/ (Ctrl+C stops it).")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    options = {"host": host, "port": port, "log_level": "warning", "proxy_headers": True}
+    shown = f"caresignal is at http://{_shown(host)}:{port}/ (Ctrl+C stops it)."
+    if workers <= 1:
+        app = create_app(settings)
+        warm(app)
+        _stdout().print(shown)
+        uvicorn.run(app, **options)  # type: ignore[arg-type]
+        return
+    os.environ["CARESIGNAL_DATA_DIR"] = str(settings.data_dir)
+    os.environ["CARESIGNAL_SECRET_KEY"] = secret_key(settings)
+    if settings.development:
+        os.environ["CARESIGNAL_DEVELOPMENT"] = "1"
+    _stdout().print(f"{shown} {workers} processes answer.")
+    uvicorn.run(
+        "caresignal.web.serve_app:app_from_environment",
+        factory=True,
+        workers=workers,
+        **options,  # type: ignore[arg-type]
+    )
 
 
-def serve_demo(settings: Settings, trust: str | None, host: str, port: int) -> None:
+def serve_demo(
+    settings: Settings, trust: str | None, host: str, port: int, workers: int = 1
+) -> None:
     """Print a sign-in for each role of ``trust`` (new passwords), then serve the web app.
 
     Without ``CARESIGNAL_SECRET_KEY`` the demo serves in development mode, which is only for this
@@ -60,7 +86,7 @@ def serve_demo(settings: Settings, trust: str | None, host: str, port: int) -> N
         role = login.role.value.replace("_", " ")
         table.add_row(role, login.user, login.password, login.scope, login.start, login.what)
     _stdout().print(table)
-    run_server(settings, host, port)
+    run_server(settings, host, port, workers)
 
 
 def _loopback(host: str) -> bool:

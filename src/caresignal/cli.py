@@ -308,10 +308,18 @@ def serve(
     data_dir: DataDirOption = None,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="How many server processes answer (each keeps its own copy of the standings).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the web app on the data directory's store (CARESIGNAL_SECRET_KEY must be set, or
     CARESIGNAL_DEVELOPMENT on your own machine)."""
-    run_server(_settings(data_dir), host, port)
+    run_server(_settings(data_dir), host, port, workers)
 
 
 @app.command()

@@ -4,6 +4,9 @@ requests ask for it at once, and the least recently used goes first."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -11,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from caresignal.web.data_state import WATCHED, Kept, fingerprint
+from caresignal.web.serve_app import app_from_environment
 
 
 def test_the_fingerprint_changes_when_a_watched_file_is_replaced_or_added(tmp_path: Path) -> None:
@@ -66,3 +70,27 @@ def test_the_least_recently_used_goes_first() -> None:
     assert kept.get("b", 1, lambda: "B again") == "B again"
     with pytest.raises(ValueError, match="size must be at least 1"):
         Kept(0)
+
+
+def test_of_several_server_processes_only_one_runs_the_escalation_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``caresignal serve --workers N`` builds each process's app from the environment; the
+    first to take the clock's lock runs the escalation clock, the others leave it."""
+    environment = {
+        "CARESIGNAL_DATA_DIR": str(tmp_path),
+        "CARESIGNAL_DEVELOPMENT": "1",
+        "CARESIGNAL_SECRET_KEY": "k" * 48,
+        "CARESIGNAL_ESCALATION_MINUTES": "5",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CARESIGNAL_DATABASE_URL", raising=False)
+    first = app_from_environment()
+    assert first.state.caresignal.settings.escalation_minutes == 5
+    other = subprocess.run(
+        [sys.executable, "-c", "from caresignal.web.serve_app import app_from_environment; "
+         "print(app_from_environment().state.caresignal.settings.escalation_minutes)"],
+        env={**os.environ, **environment}, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert other.stdout.split()[-1] == "0"
