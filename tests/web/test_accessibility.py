@@ -79,6 +79,8 @@ PAGES: dict[str, Visit | str] = {
     "/admin/catalogue/{indicator}": Visit("admin", "/admin/catalogue/{indicator}"),
     "/public": Visit(None, "/public"),
     "/public/trusts/{code}": Visit(None, "/public/trusts/{trust}"),
+    "/urgent-review": Visit(None, "/urgent-review"),
+    "/urgent-reviews": Visit("champion", "/urgent-reviews"),
 }
 
 

@@ -34,13 +34,14 @@ from web_more_helpers import recommendation
 
 from caresignal.data.dataset import Dataset
 from caresignal.domain import Role
+from caresignal.domain.urgent import Caller
 from caresignal.monitor.catalogue import load_catalogue
 from caresignal.monitor.scan import ScanResult, scan, write_findings
 from caresignal.settings import Settings
 from caresignal.store import repo, transaction
 from caresignal.store.service import add_user, grant_role, sync_organisations
 from caresignal.web.app import create_app
-from caresignal.workflow import board, service
+from caresignal.workflow import board, service, urgent
 
 INDICATOR = "extended_perinatal_mortality"
 AS_OF = dt.date(2025, 12, 31)
@@ -95,6 +96,11 @@ READS: dict[str, tuple[str, str]] = {
     "/admin/catalogue/" + INDICATOR: ("FFFFF2FF3", "FFFFF2FF3"),
     "/public": ("222222222", "222222222"),
     "/public/trusts/{trust}": ("222222222", "222222222"),
+    # Martha's Rule: the public call page (its form and JSON twin, POST /urgent-reviews, are for
+    # everyone and are tested in test_urgent_pages.py: 429 and honeypot), and the calls page,
+    # whose calls only a site's outreach_team and on_call_senior see (nobody here holds them).
+    "/urgent-review": ("222222222", "222222222"),
+    "/urgent-reviews": ("222222223", "222222223"),
 }
 
 # Every POST route but signing in and out, with a body right in form: a stale version where
@@ -148,6 +154,13 @@ CHANGES: dict[str, tuple[dict[str, str], tuple[str, str], tuple[str, str]]] = {
     "/api/v1/admin/users/{user}/revoke": (
         {"role": "board_member", "organisation": "{unit}", "reason": "matrix"},
         ("FFFFFNFF1", "FFFFFNFF1"), ("FFFFFNFF3", "FFFFFNFF3")),
+    # A call's moves: only its site's outreach team and on-call senior, so nobody here.
+    "/api/v1/urgent-reviews/{call}/begin": (
+        {"version": STALE},
+        ("NNNNNNNN1", "NNNNNNNN1"), ("NNNNNNNN3", "NNNNNNNN3")),
+    "/api/v1/urgent-reviews/{call}/outcome": (
+        {"outcomes": "review_done", "note": "matrix", "version": STALE},
+        ("NNNNNNNN1", "NNNNNNNN1"), ("NNNNNNNN3", "NNNNNNNN3")),
 }  # fmt: skip
 LISTS = {"evidence"}
 #: Signing in and out: for everyone, tested in test_app.py.
@@ -166,6 +179,8 @@ class Things:
     action: int
     meeting: int
     user: str
+
+    call: int = 0
 
     def path(self, route: str) -> str:
         """``route`` with this trust's things in it."""
@@ -197,7 +212,10 @@ def _things(sessions: Any, trust: str, episode: int, by: str, owner: str) -> Thi
     meeting = board.add_meeting(
         sessions, trust, dt.date(2026, 11, 5), "Board meeting", actor=by, clock=CLOCK
     )
-    return Things(trust, site, unit, episode, made, actions[0], meeting.id, owner)
+    call = urgent.call(
+        sessions, unit, Caller.FAMILY, "Bed 1", "matrix", "07700 900000", clock=CLOCK
+    )
+    return Things(trust, site, unit, episode, made, actions[0], meeting.id, owner, call=call.id)
 
 
 @pytest.fixture(scope="module")

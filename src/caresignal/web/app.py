@@ -39,9 +39,11 @@ from caresignal.web.routes import (
     overview,
     pack,
     signals,
+    urgent_calls,
 )
 from caresignal.web.routes import admin as admin_routes
 from caresignal.web.routes import public as public_routes
+from caresignal.web.routes import urgent as urgent_routes
 from caresignal.web.security import LoginLimiter, SecurityHeaders
 from caresignal.workflow.rules import Rules, load_rules
 
@@ -145,4 +147,6 @@ def create_app(
     app.include_router(organisations.router)
     app.include_router(admin_routes.router)
     app.include_router(public_routes.router)
+    app.include_router(urgent_routes.router)
+    app.include_router(urgent_calls.router)
     return app
