@@ -18,6 +18,11 @@ import pytest
 from browser_helpers import Site, charts_drawn, chromium, demo_site, signed_in
 from fastapi.routing import APIRoute
 from playwright.sync_api import Browser, BrowserContext, Page
+from web_helpers import CLOCK
+
+from caresignal.domain.concerns import ConcernChannel
+from caresignal.workflow import concerns
+from caresignal.workflow import concerns_handling as handling
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 #: The rules run: WCAG 2.0 and 2.1, levels A and AA.
@@ -43,6 +48,7 @@ class Visit:
             trust=site.trust,
             recommendation=site.recommendation,
             meeting=site.meeting,
+            **CONCERN,
         )
 
 
@@ -81,7 +87,14 @@ PAGES: dict[str, Visit | str] = {
     "/public/trusts/{code}": Visit(None, "/public/trusts/{trust}"),
     "/urgent-review": Visit(None, "/urgent-review"),
     "/urgent-reviews": Visit("champion", "/urgent-reviews"),
+    "/concerns/new": Visit(None, "/concerns/new"),
+    "/concerns/speak-up": Visit(None, "/concerns/speak-up"),
+    "/concerns/follow/{token}": Visit(None, "/concerns/follow/{token}"),
+    "/concerns": Visit("champion", "/concerns"),
+    "/concerns/{concern_id}": Visit("champion", "/concerns/{concern}"),
 }
+#: The concern of the pages above: its number and the token of its private link.
+CONCERN: dict[str, str] = {}
 
 
 #: Violations known and reported to the page's authors, by (route, rule): they do not fail the
@@ -100,6 +113,12 @@ def site(
     browser: Browser, small_copy: Callable[[], Path], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
     with demo_site(small_copy(), tmp_path_factory.mktemp("accessibility-store")) as made:
+        sessions = made.app.state.caresignal.sessions  # type: ignore[attr-defined]
+        raised = concerns.submit(sessions, made.red.unit, ConcernChannel.ONLINE,
+                                 "The alarm rang and nobody came.", clock=CLOCK)  # fmt: skip
+        handling.reply(sessions, raised.concern.id, "We are sorry. We are looking into it.",
+                       actor="champion", clock=CLOCK)  # fmt: skip
+        CONCERN.update(concern=str(raised.concern.id), token=raised.token)
         yield made
 
 

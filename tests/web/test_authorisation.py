@@ -34,6 +34,7 @@ from web_more_helpers import recommendation
 
 from caresignal.data.dataset import Dataset
 from caresignal.domain import Role
+from caresignal.domain.concerns import ConcernChannel
 from caresignal.domain.urgent import Caller
 from caresignal.monitor.catalogue import load_catalogue
 from caresignal.monitor.scan import ScanResult, scan, write_findings
@@ -41,7 +42,7 @@ from caresignal.settings import Settings
 from caresignal.store import repo, transaction
 from caresignal.store.service import add_user, grant_role, sync_organisations
 from caresignal.web.app import create_app
-from caresignal.workflow import board, service, urgent
+from caresignal.workflow import board, concerns, service, urgent
 
 INDICATOR = "extended_perinatal_mortality"
 AS_OF = dt.date(2025, 12, 31)
@@ -101,6 +102,13 @@ READS: dict[str, tuple[str, str]] = {
     # whose calls only a site's outreach_team and on_call_senior see (nobody here holds them).
     "/urgent-review": ("222222222", "222222222"),
     "/urgent-reviews": ("222222223", "222222223"),
+    # Raising and following a concern: for everyone (the private token is the key).
+    "/concerns/new": ("222222222", "222222222"),
+    "/concerns/speak-up": ("222222222", "222222222"),
+    "/concerns/follow/{token}": ("222222222", "222222222"),
+    # The trust's concerns: only roles with concern access, where the concern is.
+    "/concerns": ("222222223", "222222223"),
+    "/concerns/{concern}": ("2222N2NN3", "NNNNNNN23"),
 }
 
 # Every POST route but signing in and out, with a body right in form: a stale version where
@@ -161,7 +169,45 @@ CHANGES: dict[str, tuple[dict[str, str], tuple[str, str], tuple[str, str]]] = {
     "/api/v1/urgent-reviews/{call}/outcome": (
         {"outcomes": "review_done", "note": "matrix", "version": STALE},
         ("NNNNNNNN1", "NNNNNNNN1"), ("NNNNNNNN3", "NNNNNNNN3")),
+    # Anyone may raise a concern or write through a private link (an empty concern is refused;
+    # the concern is only received, so it takes no answer yet).
+    "/api/v1/concerns": (
+        {"organisation": "{unit}", "text": " "},
+        ("BBBBBBBBB", "BBBBBBBBB"), ("BBBBBBBBB", "BBBBBBBBB")),
+    "/api/v1/concerns/speak-up": (
+        {"organisation": "{unit}", "text": " "},
+        ("BBBBBBBBB", "BBBBBBBBB"), ("BBBBBBBBB", "BBBBBBBBB")),
+    "/api/v1/concerns/follow/{token}/messages": (
+        {"text": "matrix"},
+        ("222222222", "222222222"), ("333333333", "333333333")),
+    "/api/v1/concerns/follow/{token}/answer": (
+        {"resolved": "yes"},
+        ("BBBBBBBBB", "BBBBBBBBB"), ("BBBBBBBBB", "BBBBBBBBB")),
+    # The trust's moves on a received concern: a reply (200), the rest refused (400) by its
+    # state or a stale version (the concerns core refuses a stale version as a rule, not a
+    # conflict); without concern access, not found.
+    "/api/v1/concerns/{concern}/acknowledge": (
+        {"version": STALE},
+        ("BBBBNBNN1", "NNNNNNNB1"), ("BBBBNBNN3", "NNNNNNNB3")),
+    "/api/v1/concerns/{concern}/triage": (
+        {"category": "safety", "severity": "high", "duty_of_candour": "no"},
+        ("BBBBNBNN1", "NNNNNNNB1"), ("BBBBNBNN3", "NNNNNNNB3")),
+    "/api/v1/concerns/{concern}/response-date": (
+        {"due": "2027-01-29"},
+        ("BBBBNBNN1", "NNNNNNNB1"), ("BBBBNBNN3", "NNNNNNNB3")),
+    "/api/v1/concerns/{concern}/replies": (
+        {"text": "matrix"},
+        ("2222N2NN1", "NNNNNNN21"), ("3333N3NN3", "NNNNNNN33")),
+    "/api/v1/concerns/{concern}/respond": (
+        {"text": "matrix", "version": STALE},
+        ("BBBBNBNN1", "NNNNNNNB1"), ("BBBBNBNN3", "NNNNNNNB3")),
+    "/api/v1/concerns/{concern}/close": (
+        {"reason": "matrix"},
+        ("BBBBNBNN1", "NNNNNNNB1"), ("BBBBNBNN3", "NNNNNNNB3")),
 }  # fmt: skip
+#: Changes open to everyone, whatever trust the thing is in.
+PUBLIC_CHANGES = {route for route in CHANGES if route.startswith(("/api/v1/concerns/follow",
+                  "/api/v1/concerns/speak-up")) or route == "/api/v1/concerns"}  # fmt: skip
 LISTS = {"evidence"}
 #: Signing in and out: for everyone, tested in test_app.py.
 EXEMPT = {"/login", "/logout"}
@@ -179,6 +225,8 @@ class Things:
     action: int
     meeting: int
     user: str
+    concern: int
+    token: str
 
     call: int = 0
 
@@ -212,10 +260,16 @@ def _things(sessions: Any, trust: str, episode: int, by: str, owner: str) -> Thi
     meeting = board.add_meeting(
         sessions, trust, dt.date(2026, 11, 5), "Board meeting", actor=by, clock=CLOCK
     )
+    raised = concerns.submit(
+        sessions, unit, ConcernChannel.ONLINE, "The alarm rang and nobody came.", clock=CLOCK
+    )
     call = urgent.call(
         sessions, unit, Caller.FAMILY, "Bed 1", "matrix", "07700 900000", clock=CLOCK
     )
-    return Things(trust, site, unit, episode, made, actions[0], meeting.id, owner, call=call.id)
+    return Things(
+        trust, site, unit, episode, made, actions[0], meeting.id, owner, raised.concern.id,
+        raised.token, call.id,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -327,9 +381,17 @@ def test_who_changes_what(world: World, path: str) -> None:
 
 def test_nobody_reaches_another_trusts_things(world: World) -> None:
     """Everyone but the outsider is refused, or told "not found", on every page and change of the
-    other trust's things (the public pages and each person's own lists aside)."""
-    pinned = [other for path, (_, other) in READS.items() if "{" in path and "public" not in path]
-    pinned += [answer[1] for _, *answers_ in CHANGES.values() for answer in answers_]
+    other trust's things (the public pages, a concern's private link, raising a concern and each
+    person's own lists aside)."""
+    public = ("/public", "/concerns/follow")
+    pinned = [other for path, (_, other) in READS.items() if "{" in path and
+              not path.startswith(public)]  # fmt: skip
+    pinned += [
+        answer[1]
+        for route, (_, *answers_) in CHANGES.items()
+        if route not in PUBLIC_CHANGES
+        for answer in answers_
+    ]
     for other in pinned:
         for name, letter in zip(PEOPLE, other, strict=False):
             if name != "outsider":

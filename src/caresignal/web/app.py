@@ -35,6 +35,8 @@ from caresignal.web.routes import (
     audit,
     auth,
     board,
+    concerns_public,
+    concerns_trust,
     organisations,
     overview,
     pack,
@@ -120,6 +122,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.caresignal = state
+    app.state.concern_limiter = concerns_public.SubmissionLimiter()
     app.add_middleware(
         SessionMiddleware,
         secret_key=key,
@@ -149,4 +152,6 @@ def create_app(
     app.include_router(public_routes.router)
     app.include_router(urgent_routes.router)
     app.include_router(urgent_calls.router)
+    app.include_router(concerns_public.router)
+    app.include_router(concerns_trust.router)
     return app
