@@ -21,12 +21,14 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import Response
 
 from caresignal.data._dataset_files import LEDGER
 from caresignal.monitor.scan import FINDINGS
+from caresignal.store import audit
 
-__all__ = ["WATCHED", "Kept", "fingerprint", "json_response"]
+__all__ = ["WATCHED", "Kept", "fingerprint", "json_response", "store_version"]
 
 #: The files and folders of a data directory whose contents the standings and charts depend on.
 WATCHED = (LEDGER, FINDINGS, "cache/scan", "cache/thresholds.json", "catalogue", "models")
@@ -95,6 +97,14 @@ class Kept:
     def __len__(self) -> int:
         with self._guard:
             return len(self._values)
+
+
+def store_version(sessions: sessionmaker[Session]) -> tuple[str, tuple[int, str]]:
+    """The state of the store: its URL and its audit log's head (how many entries, and the
+    last one's hash). Every change to the store appends to the log in the same transaction, so
+    what was read from the store under one version holds until the version changes."""
+    with sessions() as session:
+        return str(sessions.kw.get("bind")), audit.head(session)
 
 
 def json_response(data: Any) -> Response:

@@ -29,12 +29,12 @@ from caresignal.errors import CaresignalError
 from caresignal.monitor.catalogue import Catalogue, load_catalogue
 from caresignal.monitor.overview import IndicatorStandings, Overview, Standing, overview
 from caresignal.monitor.scan import FINDINGS, last_day
-from caresignal.store import audit, repo
 from caresignal.store import episodes as episode_repo
+from caresignal.store import repo
 from caresignal.web import charts
 from caresignal.web.charts._spec import json_safe
 from caresignal.web.charts.unit import for_page
-from caresignal.web.data_state import Kept, fingerprint
+from caresignal.web.data_state import Kept, fingerprint, store_version
 from caresignal.web.deps import AppState, Viewer
 from caresignal.workflow import access
 
@@ -125,8 +125,8 @@ def seen(state: AppState, viewer: Viewer) -> Seen:
     The organisations, the open signals and what each person reaches change only with a change
     to the store, and every change appends to the audit log: they are kept under the log's head
     (one query on every request) and read again, in a few queries, after any change."""
+    version = store_version(state.sessions)
     with state.sessions() as session:
-        version = (str(state.sessions.kw.get("bind")), audit.head(session))
         store: _Store = _STORES.get(version[0], version, lambda: _store(session))
         reached: _Reached = _REACHED.get(
             (version[0], viewer.name, viewer.grants),

@@ -20,6 +20,7 @@ from caresignal.monitor.overview import IndicatorStandings
 from caresignal.monitor.unit_charts import unit_charts
 from caresignal.store.service import UnknownError
 from caresignal.web.charts import kept
+from caresignal.web.data_state import json_response
 from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import render
 from caresignal.web.routes.overview import Filters, table
@@ -155,10 +156,10 @@ def organisation_page(request: Request, state: State, viewer: CurrentViewer, cod
 
 
 @router.get("/api/v1/organisations/{code}", tags=["overview"])
-def organisation(state: State, viewer: CurrentViewer, code: str) -> dict[str, Any]:
+def organisation(state: State, viewer: CurrentViewer, code: str) -> Response:
     """A trust, site or unit: its fields, its trust and site (``chain``), the organisations
     below it, and the overview's rows of it and everything below it."""
-    return _organisation(state, viewer, code)
+    return json_response(_organisation(state, viewer, code))
 
 
 @router.get("/organisations/{code}/indicators/{indicator}", include_in_schema=False)

@@ -25,20 +25,50 @@ from caresignal.monitor.catalogue import Catalogue, load_catalogue
 from caresignal.monitor.scan import last_day
 from caresignal.monitor.unit_charts import UnitCharts, unit_charts
 from caresignal.web.charts import kept
+from caresignal.web.data_state import Kept, json_response, store_version
 from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import back_to, lines, render
 from caresignal.web.security import check_csrf
 from caresignal.workflow import actions, board, service, views
 from caresignal.workflow.signals import parse_state
+from caresignal.workflow.views import Clocked
 
 __all__ = ["router"]
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
 
 
+#: What each person's inbox and signal pages hold, kept until the store changes or a day passes.
+_INBOXES = Kept(1024)
+_SIGNALS = Kept(1024)
+
+
+def _inbox(state: AppState, viewer: CurrentViewer) -> list[Clocked]:
+    """The person's inbox, kept until the store changes (or the day, and so the clocks, do)."""
+    today = state.clock.today()
+    version = (store_version(state.sessions), today)
+    found: list[Clocked] = _INBOXES.get(
+        (viewer.name, viewer.grants),
+        version,
+        lambda: views.inbox(state.sessions, viewer.name, today),
+    )
+    return found
+
+
 def _signal(state: AppState, viewer: CurrentViewer, episode_id: int) -> dict[str, Any]:
     """Everything the signal page shows, as JSON-ready data (its charts come from
-    :func:`signal_charts`, which ``charts_href`` names)."""
+    :func:`signal_charts`, which ``charts_href`` names); kept for the person until the store
+    changes or a day passes. Not shared: the page only reads it."""
+    version = (store_version(state.sessions), state.clock.today())
+    found: dict[str, Any] = _SIGNALS.get(
+        (viewer.name, viewer.grants, episode_id),
+        version,
+        lambda: _signal_now(state, viewer, episode_id),
+    )
+    return found
+
+
+def _signal_now(state: AppState, viewer: CurrentViewer, episode_id: int) -> dict[str, Any]:
     detail = views.visible_detail(state.sessions, viewer.name, episode_id)
     episode = detail.episode
     today = state.clock.today()
@@ -90,17 +120,14 @@ def _catalogue(directory: Path) -> Catalogue:
 @router.get("/inbox", include_in_schema=False)
 def inbox_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """The signals the person owns, overdue first."""
-    items = views.inbox(state.sessions, viewer.name, state.clock.today())
-    return render(request, "inbox.html", {"items": items, "viewer": viewer})
+    return render(request, "inbox.html", {"items": _inbox(state, viewer), "viewer": viewer})
 
 
 @router.get("/api/v1/inbox", tags=["signals"])
-def inbox(state: State, viewer: CurrentViewer) -> list[dict[str, Any]]:
+def inbox(state: State, viewer: CurrentViewer) -> Response:
     """The signal episodes the person owns (their role, where the episode is), overdue first,
     with each clock in working days."""
-    return [
-        item.to_dict() for item in views.inbox(state.sessions, viewer.name, state.clock.today())
-    ]
+    return json_response([item.to_dict() for item in _inbox(state, viewer)])
 
 
 @router.get("/signals", include_in_schema=False)
@@ -129,10 +156,10 @@ def signal_page(request: Request, state: State, viewer: CurrentViewer, episode_i
 
 
 @router.get("/api/v1/signals/{episode_id}", tags=["signals"])
-def signal(state: State, viewer: CurrentViewer, episode_id: int) -> dict[str, Any]:
+def signal(state: State, viewer: CurrentViewer, episode_id: int) -> Response:
     """One signal episode: its fields and clock, findings, where its charts are (``charts_href``),
     history, board history, recommendations and actions, and the moves the person may make."""
-    return _signal(state, viewer, episode_id)
+    return json_response(_signal(state, viewer, episode_id))
 
 
 @router.get("/api/v1/signals/{episode_id}/charts", tags=["signals"])
