@@ -5,7 +5,8 @@ history is in the store. It picks, for the trust whose board was shown the most 
 people of its escalation ladder that the history created (the unit lead with the most open
 signals, the divisional director of that unit's site, the trust's executive safety champion and
 board member, and the regulator of its region), adds a quality analyst and an administrator of
-the trust if they are missing, and gives each a new random password. Nothing has a password that
+the trust, and the outreach team and on-call senior of its busiest site (who answer Martha's
+Rule calls), if they are missing, and gives each a new random password. Nothing has a password that
 anyone could know before the command printed it: every run sets new ones, and the old ones stop
 working. Each change is written with its audit entry by the store's use cases.
 """
@@ -39,6 +40,8 @@ STARTS: dict[Role, tuple[str, str]] = {
     Role.REGULATOR: ("/boards", "every trust of the region and what each board was shown"),
     Role.QUALITY_ANALYST: ("/signals", "every signal of the trust and the audit trail"),
     Role.ADMINISTRATOR: ("/audit", "the audit chain, users and roles"),
+    Role.OUTREACH_TEAM: ("/urgent-reviews", "Martha's Rule calls at one site, to begin and close"),
+    Role.ON_CALL_SENIOR: ("/urgent-reviews", "Martha's Rule calls not begun in time"),
 }
 
 
@@ -70,6 +73,11 @@ def demo_logins(
         if role not in people:
             _ensure(sessions, name, role, trust, clock)
             people[role] = (name, trust)
+    site = _busiest_site(sessions, trust)
+    for role, name in ((Role.OUTREACH_TEAM, "demo.outreach"), (Role.ON_CALL_SENIOR, "demo.oncall")):
+        if role not in people and site is not None:
+            _ensure(sessions, name, role, site, clock)
+            people[role] = (name, site)
     logins = []
     for role in STARTS:
         if role not in people:
@@ -115,6 +123,18 @@ def _busiest_units(session: Session, trust: str) -> Counter[str]:
         if trust in codes:
             counts.update(codes)
     return counts
+
+
+def _busiest_site(sessions: sessionmaker[Session], trust: str) -> str | None:
+    """The trust's site with the most open signals (the first by code when none has any)."""
+    with sessions() as session:
+        sites = sorted(
+            o.code
+            for o in repo.organisations(session)
+            if o.level == "site" and o.parent_code == trust
+        )
+        busiest = _busiest_units(session, trust)
+    return max(sites, key=lambda code: (busiest.get(code, 0), -sites.index(code)), default=None)
 
 
 def _ensure(
