@@ -183,12 +183,11 @@ CHANGES: dict[str, tuple[dict[str, str], tuple[str, str], tuple[str, str]]] = {
     "/api/v1/concerns/follow/{token}/answer": (
         {"resolved": "yes"},
         ("BBBBBBBBB", "BBBBBBBBB"), ("BBBBBBBBB", "BBBBBBBBB")),
-    # The trust's moves on a received concern: a reply (200), the rest refused (400) by its
-    # state or a stale version (the concerns core refuses a stale version as a rule, not a
-    # conflict); without concern access, not found.
+    # The trust's moves on a received concern: a reply (200), a stale version (409), the rest
+    # refused (400) by its state; without concern access, not found.
     "/api/v1/concerns/{concern}/acknowledge": (
         {"version": STALE},
-        ("BBBBNBNN1", "NNNNNNNB1"), ("BBBBNBNN3", "NNNNNNNB3")),
+        ("CCCCNCNN1", "NNNNNNNC1"), ("CCCCNCNN3", "NNNNNNNC3")),
     "/api/v1/concerns/{concern}/triage": (
         {"category": "safety", "severity": "high", "duty_of_candour": "no"},
         ("BBBBNBNN1", "NNNNNNNB1"), ("BBBBNBNN3", "NNNNNNNB3")),
@@ -200,7 +199,7 @@ CHANGES: dict[str, tuple[dict[str, str], tuple[str, str], tuple[str, str]]] = {
         ("2222N2NN1", "NNNNNNN21"), ("3333N3NN3", "NNNNNNN33")),
     "/api/v1/concerns/{concern}/respond": (
         {"text": "matrix", "version": STALE},
-        ("BBBBNBNN1", "NNNNNNNB1"), ("BBBBNBNN3", "NNNNNNNB3")),
+        ("CCCCNCNN1", "NNNNNNNC1"), ("CCCCNCNN3", "NNNNNNNC3")),
     "/api/v1/concerns/{concern}/close": (
         {"reason": "matrix"},
         ("BBBBNBNN1", "NNNNNNNB1"), ("BBBBNBNN3", "NNNNNNNB3")),

@@ -29,6 +29,7 @@ from caresignal.domain.concerns import (
 from caresignal.store import concerns as concern_repo
 from caresignal.store import episodes as episode_repo
 from caresignal.store import repo, transaction
+from caresignal.store.actions import StaleChangeError
 from caresignal.store.service import UnknownError
 from caresignal.workflow import access
 from caresignal.workflow.concern_rules import (
@@ -111,7 +112,7 @@ def _change(
     with transaction(sessions) as session:
         before = _readable(session, concern_id, actor)
         if expected_version is not None and before.version != expected_version:
-            raise ConcernRuleError(
+            raise StaleChangeError(
                 f"concern {before.reference} was changed by someone else since you read it "
                 f"(version {expected_version}, now {before.version})",
                 hint=f"look again with `caresignal concerns show {concern_id}`, then retry",
