@@ -128,7 +128,7 @@ def charts_response(
     reached: Collection[str] | None = None,
 ) -> Response:
     """:func:`charts_json` as a JSON answer, compressed with gzip when the client accepts it
-    (a CUSUM over ten years of cases is most of a megabyte of JSON, a tenth of it compressed);
+    (a CUSUM over ten years of cases is most of a megabyte of JSON, a sixth of it compressed);
     both kept with the charts, for these findings and organisations reached."""
     key = (
         id(found),
