@@ -7,11 +7,9 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 
 from fastapi import Request
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from caresignal.web.errors import WebError
 
@@ -36,25 +34,46 @@ CSRF_HEADER = "X-CSRF-Token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """Adds the security headers to every response (and HSTS when served over https)."""
+_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+_NO_STORE = (b"cache-control", b"no-store")
 
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        headers = response.headers
-        headers["Content-Security-Policy"] = CSP
-        headers["X-Frame-Options"] = "DENY"
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "same-origin"
-        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if request.url.scheme == "https":
-            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if not request.url.path.startswith("/static/"):
-            headers["Cache-Control"] = "no-store"
-        return response
+
+class SecurityHeaders:
+    """Adds the security headers to every response (and HSTS when served over https).
+
+    A plain ASGI middleware: it only adds headers as the response starts, so it costs next to
+    nothing per request (Starlette's ``BaseHTTPMiddleware`` runs each request through extra
+    tasks and streams)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = list(_HEADERS)
+        if scope.get("scheme") == "https":
+            extra.append(_HSTS)
+        if not str(scope.get("path", "")).startswith("/static/"):
+            extra.append(_NO_STORE)
+        names = {name for name, _ in extra}
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": [*kept, *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def csrf_token(request: Request) -> str:
