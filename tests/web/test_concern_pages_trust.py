@@ -197,3 +197,33 @@ def test_a_long_text_is_kept_whole_and_a_longer_one_refused(site: Site) -> None:
     refused = post(client, "/api/v1/concerns", {"organisation": "RZZ01", "text": "x" * 50_000})
     assert refused.status_code == 422
     assert CLOCK.today() == date(2026, 11, 23)
+
+
+def test_triage_offers_the_theme_suggested_from_the_words_and_keeps_a_correction(
+    site: Site,
+) -> None:
+    words = "I told the nurses three times my son was getting worse and nobody listened to me."
+    number = _raise(site, "RZZ01-MAT", words)
+    lead = site.signed_in("lead")
+    suggested = lead.get(f"/api/v1/concerns/{number}").json()["suggested_themes"]
+    assert suggested[0] == {
+        "domain": "relationships", "category": "listening",
+        "confidence": suggested[0]["confidence"],
+    }  # fmt: skip
+    assert 0 < suggested[0]["confidence"] <= 1
+    acknowledged = post(lead, f"/api/v1/concerns/{number}/acknowledge", {"text": "Thank you."})
+    assert acknowledged.status_code == 200
+    page = lead.get(f"/concerns/{number}").text
+    assert 'aria-describedby="triage-category-hint"' in page
+    assert '<option value="listening" selected>' in page  # the suggestion, to confirm
+    coding = {"category": "communication", "severity": "medium", "duty_of_candour": False}
+    coded = post(lead, f"/api/v1/concerns/{number}/triage", coding)
+    assert coded.status_code == 200, coded.text
+    with site.sessions() as session:
+        entries = audit.entries(session, entity="concern")
+    entry = [e for e in entries if e.action == "concern.triage"]
+    after = entry[-1].after or {}
+    assert (after["hcat_category"], after["suggested_category"], after["corrected"]) == (
+        "communication", "listening", True,
+    )  # fmt: skip
+    assert "text" not in after  # never the words

@@ -31,6 +31,7 @@ from caresignal.store import episodes as episode_repo
 from caresignal.store import repo, transaction
 from caresignal.store.actions import StaleChangeError
 from caresignal.store.service import UnknownError
+from caresignal.text.themes import suggest
 from caresignal.workflow import access
 from caresignal.workflow.concern_rules import (
     CONCERN_ROLES,
@@ -106,9 +107,11 @@ def _change(
     change: Callable[[Session, Concern], Concern],
     event: tuple[EventKind, str] | None = None,
     expected_version: int | None = None,
+    noted: dict[str, Any] | None = None,
 ) -> Concern:
     """Read the concern (if ``actor`` may), check its state and version, apply ``change``, save
-    it, add ``event`` to its conversation, and write the audit entry."""
+    it, add ``event`` to its conversation, and write the audit entry (with ``noted``, which
+    ``change`` may fill in)."""
     with transaction(sessions) as session:
         before = _readable(session, concern_id, actor)
         if expected_version is not None and before.version != expected_version:
@@ -120,13 +123,13 @@ def _change(
         check_state(before, allowed, doing)
         after = with_deadline(replace(change(session, before), updated_at=clock.now()))
         after = concern_repo.save_concern(session, after)
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = dict(noted or {})
         if event is not None:
             kind, text = event
             added = concern_repo.add_event(
                 session, after.id, at=clock.now(), actor=actor, kind=kind, text=text
             )
-            extra = {"event_id": added.id, "event_chars": len(text)}
+            extra |= {"event_id": added.id, "event_chars": len(text)}
         record(session, clock, actor, action, before, after, reason, extra)
     return after
 
@@ -172,8 +175,14 @@ def triage(
     episodes it bears on, say whether the duty of candour applies, and (``organisation``) move
     it to the unit it is about, where the actor also needs concern access."""
     domain, chosen = parse_hcat(category)
+    noted: dict[str, Any] = {}
 
     def coded(session: Session, concern: Concern) -> Concern:
+        # The theme suggested from the words, kept beside the person's choice: a correction is
+        # on record (the words themselves never go into the audit log).
+        suggested = suggest(concern.text)
+        noted["suggested_category"] = suggested[0][1] if suggested else None
+        noted["corrected"] = bool(suggested) and suggested[0][1] != chosen
         for number in episode_ids:
             if episode_repo.find_episode(session, number) is None:
                 raise UnknownError(
@@ -190,7 +199,7 @@ def triage(
 
     return _change(
         sessions, concern_id, actor=actor, clock=clock, allowed=WORKING, doing="be triaged",
-        action="concern.triage", reason=reason, change=coded,
+        action="concern.triage", reason=reason, change=coded, noted=noted,
     )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from caresignal.domain.concerns import HCAT, Concern, Severity
 from caresignal.errors import CaresignalError
+from caresignal.text.themes import suggest
 from caresignal.web.deps import CurrentViewer, State
 from caresignal.web.pages import back_to, render
 from caresignal.web.security import check_csrf
@@ -50,6 +51,10 @@ def _detail(state: State, viewer: CurrentViewer, concern_id: int) -> dict[str, A
         "may": concern_views.moves(detail.concern),
         "hcat": HCAT,
         "severities": [s.value for s in Severity],
+        "suggested_themes": [
+            {"domain": domain, "category": category, "confidence": confidence}
+            for domain, category, confidence in suggest(detail.concern.text)[:3]
+        ],
     }
 
 
