@@ -9,6 +9,7 @@ others leave the clock to it.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import hashlib
 import tempfile
@@ -60,5 +61,6 @@ def _take_clock(settings: Settings) -> bool:
     except OSError:
         handle.close()
         return False
-    _CLOCK.append(handle)
+    _CLOCK.append(handle)  # held, and so locked, for the life of the process
+    atexit.register(handle.close)
     return True
