@@ -18,12 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from sqlalchemy.orm import Session, sessionmaker
 
 from caresignal.clock import Clock
 from caresignal.data._load_problems import Problem, rejection
-from caresignal.data._load_read import read_file
 from caresignal.domain.actions import (
     Action,
     ActionStatus,
@@ -36,6 +34,7 @@ from caresignal.store import actions as action_repo
 from caresignal.store import episodes as episode_repo
 from caresignal.store import repo, transaction
 from caresignal.workflow import access
+from caresignal.workflow._import_rows import LIMIT, read_rows
 from caresignal.workflow.action_rules import ADDING_ROLES
 from caresignal.workflow.actions import record_action, record_recommendation
 
@@ -58,8 +57,6 @@ COLUMNS = (
 OPTIONAL = frozenset({"episode"})
 #: Columns every row of one recommendation must agree on.
 SHARED = ("source", "title", "detail", "received_on", "episode")
-#: At most this many problems are listed; the count covers them all.
-LIMIT = 200
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})([T ]00:00(:00(\.0+)?)?)?$")
 _DATE_WORDS = "a date written YYYY-MM-DD, e.g. 2026-03-01"
@@ -184,30 +181,8 @@ def import_recommendations(
 
 def _read(path: Path) -> list[_Line]:
     """The data rows of ``path``, once its header has every column and no unknown one."""
-    frame = read_file(path, source=path.name, table="recommendations")
-    frame = frame.select(pl.all().cast(pl.String))
-    header = set(frame.columns)
-    problems = [
-        Problem(path.name, "missing_column", f"the columns {', '.join(COLUMNS)}", column)
-        for column in COLUMNS
-        if column not in header and column not in OPTIONAL
-    ] + [
-        Problem(path.name, "unknown_column", f"only the columns {', '.join(COLUMNS)}", column)
-        for column in frame.columns
-        if column not in COLUMNS
-    ]
-    if frame.height == 0:
-        problems.append(Problem(path.name, "no_rows", "one row for each action"))
-    if problems:
-        raise rejection(path.name, problems, total=len(problems), rows=0, limit=LIMIT)
-    return [
-        _Line(path.name, number, {k: _trimmed(v) for k, v in row.items()})
-        for number, row in enumerate(frame.iter_rows(named=True), start=2)
-    ]
-
-
-def _trimmed(value: str | None) -> str | None:
-    return None if value is None or not value.strip() else value.strip()
+    rows = read_rows(path, "recommendations", COLUMNS, OPTIONAL, "action")
+    return [_Line(path.name, number, cells) for number, cells in rows]
 
 
 def _check(

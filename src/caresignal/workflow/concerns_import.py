@@ -19,17 +19,16 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from sqlalchemy.orm import Session, sessionmaker
 
 from caresignal.clock import Clock
 from caresignal.data._load_problems import Problem, rejection
-from caresignal.data._load_read import read_file
 from caresignal.data.schema import CONCERNS
 from caresignal.domain.concerns import HCAT, Concern, ConcernChannel, ConcernState
 from caresignal.store import concerns as concern_repo
 from caresignal.store import repo, transaction
 from caresignal.workflow import access
+from caresignal.workflow._import_rows import LIMIT, Row, read_rows
 from caresignal.workflow.concern_rules import (
     CONCERN_ROLES,
     MAX_TEXT,
@@ -43,7 +42,6 @@ __all__ = ["COLUMNS", "ConcernImport", "import_concerns"]
 
 COLUMNS = tuple(column.name for column in CONCERNS.columns)
 OPTIONAL = frozenset({"category", "acknowledged_date", "answered_date"})
-LIMIT = 200
 _DATE_WORDS = "a date written YYYY-MM-DD, e.g. 2026-03-01"
 _CHANNELS = ", ".join(channel.value for channel in ConcernChannel)
 _CATEGORIES = {category: domain for domain, names in HCAT.items() for category in names}
@@ -116,26 +114,8 @@ def _nobody() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _read(path: Path) -> list[tuple[int, dict[str, str | None]]]:
-    frame = read_file(path, source=path.name, table="concerns").select(pl.all().cast(pl.String))
-    header = set(frame.columns)
-    problems = [
-        Problem(path.name, "missing_column", f"the columns {', '.join(COLUMNS)}", column)
-        for column in COLUMNS
-        if column not in header and column not in OPTIONAL
-    ] + [
-        Problem(path.name, "unknown_column", f"only the columns {', '.join(COLUMNS)}", column)
-        for column in frame.columns
-        if column not in COLUMNS
-    ]
-    if frame.height == 0:
-        problems.append(Problem(path.name, "no_rows", "one row for each concern"))
-    if problems:
-        raise rejection(path.name, problems, total=len(problems), rows=0, limit=LIMIT)
-    return [
-        (n, {k: None if v is None or not v.strip() else v.strip() for k, v in row.items()})
-        for n, row in enumerate(frame.iter_rows(named=True), start=2)
-    ]
+def _read(path: Path) -> list[tuple[int, Row]]:
+    return read_rows(path, "concerns", COLUMNS, OPTIONAL, "concern")
 
 
 def _day(text: str | None) -> date | None:
