@@ -123,6 +123,7 @@ def create_app(
     )
     app.state.caresignal = state
     app.state.concern_limiter = concerns_public.SubmissionLimiter()
+    app.state.urgent_limiter = urgent_routes.CallLimiter()
     app.add_middleware(
         SessionMiddleware,
         secret_key=key,

@@ -3,6 +3,8 @@ on sign-in attempts (docs/web.md)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import threading
 import time
@@ -17,6 +19,7 @@ __all__ = [
     "CSP",
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "ConnectionLimiter",
     "LoginLimiter",
     "SecurityHeaders",
     "check_csrf",
@@ -152,3 +155,18 @@ class LoginLimiter:
         with self._lock:
             for key in keys:
                 self._failures.pop(key, None)
+
+
+class ConnectionLimiter(LoginLimiter):
+    """A :class:`LoginLimiter` counted per connection, for pages anyone may use without signing
+    in (a concern, an urgent review). A connection is known by a keyed hash of its address, the
+    key made new for each process, so the memory holds no address."""
+
+    def __init__(self, attempts: int, window: float) -> None:
+        super().__init__(attempts, window)
+        self._key = secrets.token_bytes(32)
+
+    def keys(self, request: Request) -> tuple[str]:
+        """The key of the connection ``request`` came from."""
+        address = request.client.host if request.client else "unknown"
+        return (hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest(),)

@@ -11,8 +11,6 @@ token or, for a staff concern, the address it came from.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import date
 from typing import Annotated, Any
@@ -26,7 +24,7 @@ from caresignal.errors import CaresignalError
 from caresignal.web.deps import State
 from caresignal.web.errors import WebError
 from caresignal.web.pages import back_to, render
-from caresignal.web.security import LoginLimiter, check_csrf, csrf_token
+from caresignal.web.security import ConnectionLimiter, check_csrf, csrf_token
 from caresignal.workflow import concern_views, concerns
 from caresignal.workflow.concern_rules import CONTACT_BY, MAX_CONTACT, MAX_TEXT, RELATIONSHIPS
 
@@ -42,19 +40,12 @@ WINDOW = 60 * 60
 ROOM = 4
 
 
-class SubmissionLimiter(LoginLimiter):
+class SubmissionLimiter(ConnectionLimiter):
     """At most ``attempts`` concerns per connection in ``window`` seconds, in the memory of one
-    process (several worker processes allow that many times more). Connections are known by a
-    keyed hash of their address, so the memory holds no address either."""
+    process (several worker processes allow that many times more)."""
 
     def __init__(self, attempts: int = SUBMISSIONS, window: float = WINDOW) -> None:
         super().__init__(attempts, window)
-        self._key = secrets.token_bytes(32)
-
-    def keys(self, request: Request) -> tuple[str]:
-        """The key of the connection ``request`` came from."""
-        address = request.client.host if request.client else "unknown"
-        return (hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest(),)
 
     def submitted(self, keys: tuple[str, ...]) -> None:
         """Count one concern sent (or one a bot thinks it sent)."""

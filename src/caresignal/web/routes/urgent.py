@@ -12,8 +12,6 @@ bots, which are answered as if their call was taken while nothing is stored.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from typing import Annotated, Any
 
@@ -26,7 +24,7 @@ from caresignal.errors import CaresignalError
 from caresignal.web.deps import AppState, State
 from caresignal.web.errors import WebError
 from caresignal.web.pages import render
-from caresignal.web.security import LoginLimiter, check_csrf, csrf_token
+from caresignal.web.security import ConnectionLimiter, check_csrf, csrf_token
 from caresignal.workflow import urgent
 from caresignal.workflow.urgent_notify import hhmm, notify_now, paging_from
 
@@ -48,25 +46,16 @@ NEXT = (
 )
 
 
-class CallLimiter(LoginLimiter):
+class CallLimiter(ConnectionLimiter):
     """At most :data:`CALLS` calls per connection in :data:`WINDOW` seconds, in the memory of one
-    process; connections are known by a keyed hash of their address."""
+    process."""
 
     def __init__(self, attempts: int = CALLS, window: float = WINDOW) -> None:
         super().__init__(attempts, window)
-        self._key = secrets.token_bytes(32)
-
-    def keys(self, request: Request) -> tuple[str]:
-        """The key of the connection ``request`` came from."""
-        address = request.client.host if request.client else "unknown"
-        return (hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest(),)
 
 
 def _limiter(request: Request) -> CallLimiter:
-    found = getattr(request.app.state, "urgent_limiter", None)
-    if not isinstance(found, CallLimiter):
-        found = CallLimiter()
-        request.app.state.urgent_limiter = found
+    found: CallLimiter = request.app.state.urgent_limiter
     return found
 
 
