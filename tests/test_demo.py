@@ -13,9 +13,11 @@ from typing import Any
 
 import polars as pl
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from caresignal import _cli_serve
 from caresignal.cli import app
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
@@ -26,7 +28,7 @@ from caresignal.domain import Role
 from caresignal.monitor.catalogue import load_catalogue
 from caresignal.settings import Settings
 from caresignal.stats.spc import xmr
-from caresignal.store import database_url, open_store
+from caresignal.store import database_url, open_store, repo
 from caresignal.web.app import create_app
 
 CLOCK = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
@@ -293,3 +295,33 @@ def test_demo_logins_give_each_role_a_working_sign_in_new_every_run(
     with TestClient(app, base_url="https://testserver") as client:
         _sign_in(client, lead.user, lead.password)
         assert client.get("/api/v1/signals").json(), "the unit lead has signals to see"
+
+
+def test_serving_the_demo_prints_every_sign_in_whole(
+    data_dir: Path,
+    report: DemoReport,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    served: list[tuple[str, int]] = []
+
+    def serve(_: Settings, host: str, port: int, __: int) -> None:
+        served.append((host, port))
+
+    monkeypatch.setattr(_cli_serve, "run_server", serve)
+    settings = Settings(data_dir=data_dir, escalation_minutes=0)
+    _cli_serve.serve_demo(settings, report.accountability.example_trust, "127.0.0.1", 0)
+    printed = capsys.readouterr().out.splitlines()
+    assert served == [("127.0.0.1", 0)]
+    assert len(printed) == 1 + len(STARTS)  # one line each: never cut to the terminal's width
+    engine, sessions = open_store(database_url(settings))
+    try:
+        with sessions() as session:  # the passwords printed are the ones that now work
+            for line in printed[1:]:
+                user = line.split(" user ", 1)[1].split(" ", 1)[0]
+                password = line.split(" password ", 1)[1].split(";", 1)[0]
+                stored = repo.password_hash(session, user)
+                assert stored is not None, user
+                assert PasswordHasher().verify(stored, password)
+    finally:
+        engine.dispose()

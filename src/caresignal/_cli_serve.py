@@ -7,7 +7,7 @@ import ipaddress
 import os
 import socket
 
-from rich.table import Table
+from rich.markup import escape
 
 from caresignal._cli_common import _fail, _stdout
 from caresignal.clock import SystemClock
@@ -79,13 +79,17 @@ def serve_demo(
     finally:
         engine.dispose()
     address = f"http://{_shown(host)}:{port}"
-    table = Table(title=f"Sign in at {address}/login as any of these (passwords new this run)")
-    for column in ("role", "user", "password", "where", "start at", "to see"):
-        table.add_column(column)
+    out = _stdout()
+    out.print(f"Sign in at {address}/login as any of these (passwords new this run):")
     for login in logins:
-        role = login.role.value.replace("_", " ")
-        table.add_row(role, login.user, login.password, login.scope, login.start, login.what)
-    _stdout().print(table)
+        # One line each, never cut short to fit the terminal: a password must be whole.
+        out.print(
+            f"  {login.role.value.replace('_', ' ')} ({escape(login.scope)}): user "
+            f"[bold]{escape(login.user)}[/] password [bold]{escape(login.password)}[/]; "
+            f"start at {login.start}, {login.what}",
+            soft_wrap=True,
+            highlight=False,
+        )
     run_server(settings, host, port, workers)
 
 
