@@ -125,6 +125,15 @@ class Settings(BaseSettings):
             "caller's call-back number; off: the number is never sent to it."
         ),
     )
+    concern_submissions_per_hour: int = Field(
+        default=20,
+        ge=1,
+        description=(
+            "How many concerns one connection may send to the public concern pages in an hour, "
+            "counted by each server process; more are refused (429). Raise it only for a load "
+            "test (benchmarks/bench_concern_durability.py)."
+        ),
+    )
     urgent_clock_seconds: int = Field(
         default=60,
         ge=0,

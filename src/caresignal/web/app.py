@@ -122,7 +122,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.caresignal = state
-    app.state.concern_limiter = concerns_public.SubmissionLimiter()
+    app.state.concern_limiter = concerns_public.SubmissionLimiter(
+        settings.concern_submissions_per_hour
+    )
     app.state.urgent_limiter = urgent_routes.CallLimiter()
     app.add_middleware(
         SessionMiddleware,
