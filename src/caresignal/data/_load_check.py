@@ -24,6 +24,7 @@ from caresignal.data._rules import Context, Rule
 from caresignal.data.schema import DTYPES, TableSchema
 
 __all__ = [
+    "CELL_PROBLEM",
     "Found",
     "cell_step",
     "header_problems",
@@ -35,6 +36,8 @@ __all__ = [
 ROW = "__row"
 _GIVEN = "\x00given:"
 _CODE = "\x00code:"
+#: The prefix of the column beside each checked column that holds its cell's problem code, if any.
+CELL_PROBLEM = _CODE
 
 
 @dataclass

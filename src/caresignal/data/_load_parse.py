@@ -49,7 +49,18 @@ _DATETIME = (
     r"^(\d{4}-\d{1,2}-\d{1,2}[T ]|\d{1,2}/\d{1,2}/\d{4} )\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?$"
 )
 _UK_DATE = r"^(\d{1,2})/(\d{1,2})/(\d{4})"
-_UNITS = {"g": "grams", "years": "years", "hours": "hours"}
+_UNITS = {
+    "g": "grams",
+    "years": "years",
+    "hours": "hours",
+    "months": "months",
+    "breaths/min": "breaths per minute",
+    "beats/min": "beats per minute",
+    "%": "percent",
+    "°C": "degrees Celsius",
+    "kg": "kilograms",
+    "s": "seconds",
+}
 _UNSUPPORTED = (pl.List, pl.Array, pl.Struct, pl.Object, pl.Binary)
 
 

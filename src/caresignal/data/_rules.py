@@ -28,13 +28,16 @@ class Context:
     ``organisations`` has a ``code`` column and a ``level`` column (missing where not known).
     ``existing_keys`` holds the key columns of the records already loaded, typed as the schema
     says, or is ``None``. ``exposure_indicators`` are the count indicators whose denominator is an
-    exposure (bed days…), which a count may exceed.
+    exposure (bed days…), which a count may exceed. ``encounters`` holds the stays that
+    observations and responses may name (``encounter_id``, ``admission_datetime``,
+    ``discharge_datetime``), or is ``None`` when they are not to be checked against the stays.
     """
 
     today: date
     organisations: pl.DataFrame
     existing_keys: pl.DataFrame | None
     exposure_indicators: tuple[str, ...]
+    encounters: pl.DataFrame | None = None
 
 
 Broken = Callable[[pl.DataFrame, Context], pl.Expr]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from caresignal.data._rules import Context, Rule, not_future
+from caresignal.data._rules_wardcare import WARDCARE_RULES
 
 __all__ = ["TABLE_RULES"]
 
@@ -242,4 +243,5 @@ TABLE_RULES: dict[str, list[Rule]] = {
     "staffing": STAFFING,
     "recommendations": RECOMMENDATIONS,
     "concerns": CONCERNS,
+    **WARDCARE_RULES,
 }

@@ -339,9 +339,58 @@ class Writer:
             With nothing changed.
         """
         _check_arguments(imported_by, imported_at, sources)
-        snapshot = self.snapshot  # before any work: the writer must hold the lock
+        number = _next_number(self.snapshot.batches)  # the writer must hold the lock
+        batch = _Batch(table, frame, tuple(sources), imported_by, imported_at, correction)
+        prepared = self._prepare(batch, f"{number:06d}")
+        if isinstance(prepared, ImportResult):
+            return prepared
+        self._commit([prepared])
+        return ImportResult(True, prepared[1])
+
+    def add_together(
+        self,
+        frames: Sequence[tuple[str, pl.DataFrame]],
+        *,
+        sources: Sequence[str],
+        imported_by: str,
+        imported_at: datetime,
+    ) -> tuple[ImportResult, ...]:
+        """Load new records of several tables as one change: every batch, or none.
+
+        Each ``(table, frame)`` is checked as :meth:`add` checks a batch of new records. The
+        batch files are written first and the ledger that names them all is replaced once, so
+        a crash leaves either every batch loaded or none. A frame whose content is already
+        loaded is answered with that batch and not loaded again.
+
+        Raises
+        ------
+        UnknownTableError, EmptyBatchError, DuplicateRecordsError
+            With nothing changed.
+        """
+        _check_arguments(imported_by, imported_at, sources)
+        number = _next_number(self.snapshot.batches)  # the writer must hold the lock
+        results: list[ImportResult] = []
+        new: list[tuple[pl.DataFrame, BatchEntry]] = []
+        for table, frame in frames:
+            batch = _Batch(table, frame, tuple(sources), imported_by, imported_at, False)
+            prepared = self._prepare(batch, f"{number + len(new):06d}")
+            if isinstance(prepared, ImportResult):
+                results.append(prepared)
+            else:
+                new.append(prepared)
+                results.append(ImportResult(True, prepared[1]))
+        if new:
+            self._commit(new)
+        return tuple(results)
+
+    def _prepare(
+        self, offered: _Batch, batch_id: str
+    ) -> ImportResult | tuple[pl.DataFrame, BatchEntry]:
+        """The checked batch and its ledger entry; or the batch already holding its content."""
+        snapshot = self.snapshot
+        table = offered.table
         schema = table_schema(table)
-        batch = conform(schema, frame)
+        batch = conform(schema, offered.frame)
         if batch.height == 0:
             raise EmptyBatchError(
                 f"the batch for {table} has no rows: nothing to load",
@@ -353,8 +402,8 @@ class Writer:
         earlier = snapshot.find_content(table, digest)
         if earlier is not None:
             return ImportResult(False, earlier)
+        correction = offered.correction
         supersedes = check_against_loaded(snapshot, schema, batch, correction=correction)
-        batch_id = f"{_next_number(snapshot.batches):06d}"
         entry = BatchEntry(
             batch_id=batch_id,
             table=table,
@@ -362,24 +411,36 @@ class Writer:
             rows=batch.height,
             columns=tuple(batch.columns),
             content_hash=digest,
-            sources=tuple(sources),
-            imported_by=imported_by,
-            imported_at=imported_at,
+            sources=offered.sources,
+            imported_by=offered.imported_by,
+            imported_at=offered.imported_at,
             correction=correction,
             supersedes=supersedes,
         )
-        self._commit(batch, entry)
-        return ImportResult(True, entry)
+        return batch, entry
 
-    def _commit(self, batch: pl.DataFrame, entry: BatchEntry) -> None:
-        """Write the batch file, then the ledger naming it: the import happens at the rename."""
+    def _commit(self, prepared: Sequence[tuple[pl.DataFrame, BatchEntry]]) -> None:
+        """Write the batch files, then the ledger naming them: the import happens at the rename."""
         snapshot = self.snapshot
         directory = snapshot.directory
-        files.write_batch_file(batch, directory / entry.file, self._on_step)
-        batches = (*snapshot.batches, entry)
+        for batch, entry in prepared:
+            files.write_batch_file(batch, directory / entry.file, self._on_step)
+        batches = (*snapshot.batches, *(entry for _, entry in prepared))
         data = ledger.encode(batches)
         files.write_atomic(directory / files.LEDGER, data, self._on_step, "ledger")
         self._snapshot = Snapshot(directory, batches)
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """A batch offered to :meth:`Writer.add`, with what the ledger records of it."""
+
+    table: str
+    frame: pl.DataFrame
+    sources: tuple[str, ...]
+    imported_by: str
+    imported_at: datetime
+    correction: bool
 
 
 def _records(count: int) -> str:

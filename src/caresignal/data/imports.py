@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from caresignal.clock import Clock
+from caresignal.data._rules_wardcare import STAY_COLUMNS
 from caresignal.data.dataset import Dataset, ImportResult, Writer, replace_file
 from caresignal.data.load import ValidatedTable, validate
 from caresignal.errors import ImportRejectedError
@@ -31,10 +32,13 @@ from caresignal.errors import ImportRejectedError
 if TYPE_CHECKING:
     from caresignal.data.synth import Scale
 
-__all__ = ["TRUTH", "import_files", "import_synthetic"]
+__all__ = ["TRUTH", "import_files", "import_synthetic", "import_together"]
 
 #: Tables every other table's organisation codes refer to.
 ORGANISATIONS = "organisations"
+#: The table of stays, and the tables whose records name a stay and must fall within it.
+ENCOUNTERS = "encounters"
+STAY_TABLES = ("observations", "responses")
 
 
 def import_files(
@@ -156,6 +160,7 @@ def _validate_all(
     snapshot = writer.snapshot
     known = snapshot.table(ORGANISATIONS).select("code", "level").collect()
     existing = None if correction else snapshot.keys(table)
+    stays = _stays(writer) if table in STAY_TABLES else None
     checked: list[ValidatedTable] = []
     rejected: list[ImportRejectedError] = []
     for path in paths:
@@ -168,6 +173,7 @@ def _validate_all(
                 known_organisations=known,
                 existing_keys=existing,
                 exposure_indicators=exposures,
+                encounters=stays,
                 on_stage=stage,
             )
         except ImportRejectedError as error:
@@ -179,6 +185,14 @@ def _validate_all(
     if rejected:
         raise _combined(rejected, len(paths))
     return checked
+
+
+def _stays(writer: Writer, imported: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The stays observations and responses may name: those loaded, and any ``imported``."""
+    loaded = writer.snapshot.table(ENCOUNTERS).select(STAY_COLUMNS).collect()
+    if imported is None:
+        return loaded
+    return pl.concat([loaded, imported.select(STAY_COLUMNS)], how="vertical")
 
 
 def _named(on_stage: Callable[[str], None], name: str) -> Callable[[str], None]:
@@ -196,6 +210,112 @@ def _combined(errors: list[ImportRejectedError], files: int) -> ImportRejectedEr
         total=total,
         rows=sum(error.rows for error in errors),
         hint=errors[0].hint or "correct the files and import them again",
+    )
+
+
+Explain = Callable[[str, ImportRejectedError], ImportRejectedError]
+
+
+def import_together(
+    dataset: Dataset,
+    frames: Mapping[str, pl.DataFrame],
+    *,
+    source: str,
+    clock: Clock,
+    imported_by: str,
+    explain: Explain | None = None,
+) -> tuple[ImportResult, ...]:
+    """Check frames of several tables read from one file, and load them all together, or none.
+
+    This is how ``caresignal import fhir`` loads the encounters, observations and responses of
+    one FHIR file: under the write lock, each frame is checked as :func:`import_files` checks a
+    file of its table (observations and responses against the encounters loaded and those in
+    ``frames``), and if all pass they are loaded as one batch per table with one ledger change
+    (:meth:`~caresignal.data.dataset.Writer.add_together`). Frames with no rows are left out.
+
+    Parameters
+    ----------
+    frames : mapping of str to polars.DataFrame
+        Frames of input tables, typed as the tables' schemas say, in the order to check them.
+    source : str
+        The file they were read from, for the problems and the ledger.
+    explain : callable, optional
+        Turns the rejection of one table's frame into the error to report (for a FHIR file: the
+        rows named by the resources they came from).
+
+    Raises
+    ------
+    ImportRejectedError
+        If any frame has any problem: the problems of every frame, and nothing loaded.
+    """
+    offered = {table: frame for table, frame in frames.items() if frame.height}
+    if not offered:
+        raise ValueError("frames hold no rows: there is nothing to import")
+    with dataset.writer() as writer:
+        try:
+            checked = _check_frames(writer, offered, source, clock, explain, loaded=True)
+        except ImportRejectedError as error:
+            if not all(problem.check == "already_loaded" for problem in error.problems):
+                raise
+            if error.total != len(error.problems):
+                raise
+            checked = _check_frames(writer, offered, source, clock, explain, loaded=False)
+            earlier = [writer.loaded_as(table, frame) for table, frame in checked.items()]
+            if any(batch is None for batch in earlier):
+                raise error from None
+            return tuple(ImportResult(False, batch) for batch in earlier if batch is not None)
+        return writer.add_together(
+            list(checked.items()),
+            sources=[source],
+            imported_by=imported_by,
+            imported_at=clock.now(),
+        )
+
+
+def _check_frames(
+    writer: Writer,
+    frames: Mapping[str, pl.DataFrame],
+    source: str,
+    clock: Clock,
+    explain: Explain | None,
+    *,
+    loaded: bool,
+) -> dict[str, pl.DataFrame]:
+    """Each frame validated (against the loaded keys if ``loaded``); all problems, or none."""
+    snapshot = writer.snapshot
+    known = snapshot.table(ORGANISATIONS).select("code", "level").collect()
+    imported = frames.get(ENCOUNTERS)
+    stays = _stays(writer, imported)
+    checked: dict[str, pl.DataFrame] = {}
+    rejected: list[ImportRejectedError] = []
+    for table, frame in frames.items():
+        try:
+            part = validate(
+                frame,
+                table,
+                today=clock.today(),
+                known_organisations=known,
+                existing_keys=snapshot.keys(table) if loaded else None,
+                encounters=stays if table in STAY_TABLES else None,
+                source=source,
+            )
+        except ImportRejectedError as error:
+            rejected.append(error if explain is None else explain(table, error))
+            continue
+        checked[table] = part.frame
+    if rejected:
+        raise _combined(rejected, 1) if len(rejected) == 1 else _together(rejected, source)
+    return checked
+
+
+def _together(errors: list[ImportRejectedError], source: str) -> ImportRejectedError:
+    total = sum(error.total for error in errors)
+    return ImportRejectedError(
+        f"{source} was not imported: {total:,} problems",
+        tuple(problem for error in errors for problem in error.problems),
+        total=total,
+        rows=sum(error.rows for error in errors),
+        hint=errors[0].hint,
     )
 
 

@@ -16,7 +16,8 @@ birthweight_g is empty … (4,187 rows)``). The checks, in order:
   of numbers, booleans, dates and times accepted);
 * each table's rules over several columns (a stillbirth that is also a neonatal death, a
   numerator above its denominator, a date in the future, …);
-* each record appears once in the file and is not already loaded; every organisation code is known.
+* each record appears once in the file and is not already loaded; every organisation code is known;
+  each observation and response names a stay it falls within.
 
 All the checks are polars expressions over whole columns: no Python loop runs over the rows.
 ``docs/data.md`` documents the tables, the checks and what the problems look like.
@@ -45,6 +46,7 @@ from caresignal.data._load_problems import Problem, format_problems, rejection
 from caresignal.data._load_read import read_file
 from caresignal.data._rules import Context, common_rules
 from caresignal.data._rules_tables import TABLE_RULES
+from caresignal.data._rules_wardcare import STAY_COLUMNS
 from caresignal.data.schema import TableSchema, schema
 from caresignal.errors import ImportRejectedError
 
@@ -134,6 +136,7 @@ def validate(
     existing_keys: pl.DataFrame | None = None,
     source: str | None = None,
     exposure_indicators: Collection[str] = (),
+    encounters: pl.DataFrame | None = None,
     limit: int = DEFAULT_LIMIT,
     on_stage: Callable[[str], None] | None = None,
 ) -> ValidatedTable:
@@ -161,6 +164,11 @@ def validate(
     exposure_indicators : collection of str, optional
         For ``counts``: indicators whose denominator is an exposure (bed days, patient days)
         rather than cases, so that the numerator may exceed it.
+    encounters : polars.DataFrame, optional
+        For ``observations`` and ``responses``: the stays they may name, with the columns
+        ``encounter_id``, ``admission_datetime`` and ``discharge_datetime`` (the encounters
+        loaded, and any imported with them). Each record must name one of them and fall within
+        it. Without it those two checks are not made; imports always make them.
     limit : int, optional
         How many problems the error keeps to show (default 200); all are counted.
     on_stage : callable, optional
@@ -194,6 +202,7 @@ def validate(
         organisations=_organisations(known_organisations),
         existing_keys=_existing(existing_keys, spec),
         exposure_indicators=tuple(exposure_indicators),
+        encounters=_stays(encounters),
     )
     return _check(frame, spec, context, source=source, limit=limit, stage=stage)
 
@@ -243,6 +252,22 @@ def _organisations(known: Organisations) -> pl.DataFrame:
         return known.select(pl.col("code").cast(pl.String), level.cast(pl.String).alias("level"))
     codes = pl.Series("code", list(known), dtype=pl.String)
     return pl.DataFrame({"code": codes, "level": pl.Series([None] * len(codes), dtype=pl.String)})
+
+
+def _stays(encounters: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The stays, checked to hold their columns, typed as the encounters table types them."""
+    if encounters is None:
+        return None
+    missing = [name for name in STAY_COLUMNS if name not in encounters.columns]
+    if missing:
+        raise ValueError(
+            f"encounters has no column {', '.join(missing)}; expected the encounters table or "
+            f"its columns {', '.join(STAY_COLUMNS)}"
+        )
+    return encounters.select(
+        pl.col("encounter_id").cast(pl.String),
+        pl.col("admission_datetime", "discharge_datetime").cast(pl.Datetime("us")),
+    )
 
 
 def _existing(existing: pl.DataFrame | None, spec: TableSchema) -> pl.DataFrame | None:

@@ -454,9 +454,215 @@ CONCERNS = TableSchema(
     ),
 )
 
+SEXES = ("female", "male", "other", "not_known")
+ACVPU = ("A", "C", "V", "P", "U")
+CARER_ANSWERS = ("worse", "same", "better", "asleep", "unavailable")
+RESPONSE_KINDS = (
+    "nurse_in_charge_review",
+    "doctor_review",
+    "senior_review",
+    "outreach_review",
+    "sepsis_screen",
+    "first_iv_antibiotic",
+)
+
+ENCOUNTERS = TableSchema(
+    name="encounters",
+    description="One row per stay on a ward whose bedside observations are recorded.",
+    columns=(
+        Column("encounter_id", "string", "The provider's identifier of the stay.", "E000731"),
+        Column(
+            "patient_id",
+            "string",
+            "Pseudonymous identifier of the patient (never an NHS number or a name).",
+            "P5f2c91",
+        ),
+        Column("unit_code", "string", "Code of the ward (a unit).", "RVV01-PAE"),
+        Column("admission_datetime", "datetime", "Date and time of admission.", "2024-03-07T14:25"),
+        Column(
+            "discharge_datetime",
+            "datetime",
+            "Date and time of discharge or death; empty for a stay still open.",
+            "2024-03-09T11:00",
+            nullable=True,
+        ),
+        Column(
+            "age_months",
+            "integer",
+            "Age at admission in completed months.",
+            "26",
+            minimum=0,
+            maximum=1500,
+            unit="months",
+        ),
+        Column("sex", "string", "Sex.", "female", allowed=SEXES),
+    ),
+    key=("encounter_id",),
+    organisation_column="unit_code",
+    rules=(
+        "the unit code names a unit, not a trust or a site",
+        "discharge is at or after admission",
+        "neither time is in the future",
+    ),
+)
+
+OBSERVATIONS = TableSchema(
+    name="observations",
+    description="One row per set of bedside observations; a set need not hold every value.",
+    columns=(
+        Column("encounter_id", "string", "The stay the observations belong to.", "E000731"),
+        Column("observation_datetime", "datetime", "When the set was taken.", "2024-03-07T16:00"),
+        Column(
+            "respiration_rate",
+            "integer",
+            "Breaths per minute.",
+            "32",
+            nullable=True,
+            minimum=1,
+            maximum=150,
+            unit="breaths/min",
+        ),
+        Column(
+            "spo2",
+            "integer",
+            "Peripheral oxygen saturation (SpO₂).",
+            "94",
+            nullable=True,
+            minimum=40,
+            maximum=100,
+            unit="%",
+        ),
+        Column(
+            "spo2_scale",
+            "integer",
+            "NEWS2 SpO₂ scale: 2 only where a clinician has prescribed it for hypercapnic "
+            "respiratory failure; empty means scale 1.",
+            "1",
+            nullable=True,
+            minimum=1,
+            maximum=2,
+        ),
+        Column(
+            "on_oxygen",
+            "boolean",
+            "Breathing supplemental oxygen (true) or air (false).",
+            "false",
+            nullable=True,
+        ),
+        Column(
+            "systolic_bp",
+            "integer",
+            "Systolic blood pressure.",
+            "98",
+            nullable=True,
+            minimum=30,
+            maximum=300,
+            unit="mm Hg",
+        ),
+        Column(
+            "pulse",
+            "integer",
+            "Heart rate.",
+            "150",
+            nullable=True,
+            minimum=20,
+            maximum=300,
+            unit="beats/min",
+        ),
+        Column(
+            "consciousness",
+            "string",
+            "ACVPU: alert, new confusion, responds to voice, to pain, unresponsive.",
+            "A",
+            nullable=True,
+            allowed=ACVPU,
+        ),
+        Column(
+            "temperature",
+            "float",
+            "Body temperature.",
+            "38.4",
+            nullable=True,
+            minimum=25,
+            maximum=45,
+            unit="°C",
+        ),
+        Column(
+            "weight_kg",
+            "float",
+            "Body weight.",
+            "12.6",
+            required=False,
+            nullable=True,
+            minimum=0.2,
+            maximum=400,
+            unit="kg",
+        ),
+        Column(
+            "capillary_refill_s",
+            "float",
+            "Capillary refill time (children).",
+            "2",
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=20,
+            unit="s",
+        ),
+        Column(
+            "carer_answer",
+            "string",
+            "The parent's or carer's answer when asked whether the patient is getting worse, "
+            "the same or better.",
+            "worse",
+            required=False,
+            nullable=True,
+            allowed=CARER_ANSWERS,
+        ),
+    ),
+    key=("encounter_id", "observation_datetime"),
+    organisation_column=None,
+    rules=(
+        "the encounter is loaded, in this import or before",
+        "the set was taken during the stay: at or after admission and, once discharged, at or "
+        "before discharge",
+        "the set holds at least one value",
+        "the set is not in the future",
+    ),
+)
+
+RESPONSES = TableSchema(
+    name="responses",
+    description="What was done for a patient and when: reviews, sepsis screens, antibiotics.",
+    columns=(
+        Column("encounter_id", "string", "The stay the response belongs to.", "E000731"),
+        Column("response_datetime", "datetime", "When it was done.", "2024-03-07T16:40"),
+        Column("kind", "string", "What was done.", "sepsis_screen", allowed=RESPONSE_KINDS),
+    ),
+    key=("encounter_id", "response_datetime", "kind"),
+    organisation_column=None,
+    rules=(
+        "the encounter is loaded, in this import or before",
+        "the response was made during the stay: at or after admission and, once discharged, at "
+        "or before discharge",
+        "the response is not in the future",
+    ),
+)
+
 SCHEMAS: dict[str, TableSchema] = {
     table.name: table
-    for table in (ORGANISATIONS, BIRTHS, ADMISSIONS, COUNTS, STAFFING, RECOMMENDATIONS, CONCERNS)
+    for table in (
+        ORGANISATIONS,
+        BIRTHS,
+        ADMISSIONS,
+        COUNTS,
+        STAFFING,
+        RECOMMENDATIONS,
+        CONCERNS,
+        ENCOUNTERS,
+        OBSERVATIONS,
+        RESPONSES,
+    )
 }
 
 

@@ -59,8 +59,6 @@ __all__ = [
 
 Format = Literal["csv", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "parquet")
-#: The tables generated, in the order of :data:`caresignal.data.schema.SCHEMAS`.
-TABLES: tuple[str, ...] = tuple(SCHEMAS)
 
 _BUILDERS: dict[str, Callable[[Plan], pl.DataFrame]] = {
     "organisations": organisations_table,
@@ -71,6 +69,9 @@ _BUILDERS: dict[str, Callable[[Plan], pl.DataFrame]] = {
     "recommendations": recommendations_table,
     "concerns": concerns_table,
 }
+#: The tables generated, in the order of :data:`caresignal.data.schema.SCHEMAS` (the ward-care
+#: tables, encounters, observations and responses, are not generated yet).
+TABLES: tuple[str, ...] = tuple(name for name in SCHEMAS if name in _BUILDERS)
 
 
 class SynthError(CaresignalError, ValueError):
