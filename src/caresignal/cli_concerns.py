@@ -1,10 +1,12 @@
-"""The concern commands: ``caresignal concerns list|show|ack|triage|reply|respond|close``, and
+"""The concern commands: ``caresignal concerns list|show|ack|triage|reply|respond|close|export``,
+and
 ``caresignal import concerns FILE`` into the store (docs/cli.md, docs/concerns.md). Thin: each
 calls one use case of :mod:`caresignal.workflow.concerns_handling`."""
 
 from __future__ import annotations
 
 import getpass
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -199,6 +201,49 @@ def concerns_close(
         done = close(sessions, concern_id, reason=reason, actor=by or getpass.getuser(),
                      clock=SystemClock())  # fmt: skip
     _done(done, as_json, "closed")
+
+
+@concerns_app.command("export")
+@_translate_errors
+def concerns_export(
+    trust: Annotated[str, typer.Option("--trust", help="The trust's code.")],
+    start: Annotated[
+        str | None, typer.Option("--from", help="Received on or after this day (YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Received on or before this day (YYYY-MM-DD).")
+    ] = None,
+    kind: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="The file to write (CSV: standard output).")
+    ] = None,
+    data_dir: DataDirOption = None, by: ByOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Export the trust's concerns that you may read, one row each, with names, telephone
+    numbers, e-mail addresses and the person's own details taken out of the words."""
+    from caresignal._cli_common import _day
+    from caresignal.workflow.concerns_export import check_format, export
+
+    check_format(kind)
+    if kind == "xlsx" and out is None:
+        raise CaresignalError("an Excel workbook cannot go to the terminal",
+                              hint="give --out FILE.xlsx")  # fmt: skip
+    first = None if start is None else _day("--from", start)
+    last = None if end is None else _day("--to", end)
+    with _store(data_dir) as sessions:
+        made = export(sessions, trust, actor=by or getpass.getuser(), clock=SystemClock(),
+                      start=first, end=last, kind=kind)  # fmt: skip
+    body = made.to_bytes(kind)
+    if out is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+        return
+    out.write_bytes(body)
+    if as_json:
+        _print_json({"trust": trust, "rows": len(made.rows), "format": kind, "file": str(out)})
+    else:
+        _stdout().print(f"Wrote {len(made.rows)} concerns of {trust}, redacted, to {out}.",
+                        soft_wrap=True, markup=False)  # fmt: skip
 
 
 def import_concerns(
