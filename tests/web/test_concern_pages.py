@@ -7,6 +7,7 @@ PostgreSQL)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -128,6 +129,61 @@ def test_the_form_comes_back_with_what_to_put_right_and_what_was_written(site: S
     assert bad_day.status_code == 400
     assert "The day it happened is not a date." in Page(bad_day.text).text
     assert _count(site, "concerns") == 0
+
+
+@pytest.mark.parametrize(
+    ("route", "changes", "field", "said"),
+    [
+        ("email", {"email": ""}, "email", "you chose to be contacted by email, but gave no email"),
+        ("email", {"email": "sam at example dot org"}, "email", "does not look like an email"),
+        ("email", {"email": "sam@example"}, "email", "does not look like an email"),
+        ("phone", {"phone": ""}, "phone", "gave no phone number"),
+        ("phone", {"phone": "0123"}, "phone", "does not look like a phone number"),
+        ("phone", {"phone": "call me 07700 900123"}, "phone", "does not look like a phone"),
+        ("letter", {"address": " "}, "address", "gave no postal address"),
+        ("letter", {"address": "Canterbury"}, "address", "does not look like a postal address"),
+    ],
+)  # fmt: skip
+def test_the_chosen_way_to_be_contacted_needs_its_detail(
+    site: Site, route: str, changes: dict[str, str], field: str, said: str
+) -> None:
+    client = site.client()
+    fields = {**FIELDS, "contact_by": route, "email": "", **changes}
+    response = submit(client, "/concerns", fields)
+    assert response.status_code == 400
+    page = Page(response.text)
+    assert said in page.text.lower()
+    # The error is beside its field, which points to it, and the summary links to the field.
+    html = response.text
+    assert f'id="{field}-error"' in html
+    tag = re.search(rf'<(?:input|textarea)[^>]* id="{field}"[^>]*>', html)
+    assert tag is not None
+    assert f'aria-describedby="{field}-error"' in tag.group()
+    assert 'aria-invalid="true"' in tag.group()
+    assert f'href="#{field}"' in html
+    assert WORDS.replace("'", "&#39;") in html  # what was typed is kept
+    assert (fields.get(field) or "").strip() == "" or fields[field] in html
+    api = post(client, "/api/v1/concerns", {**fields, "happened_on": None})
+    assert api.status_code == 400
+    assert said in api.json()["error"]["message"]
+    assert _count(site, "concerns") == 0
+
+
+@pytest.mark.parametrize(
+    ("route", "changes"),
+    [
+        ("email", {"email": "sam.parent+nhs@example.co.uk"}),
+        ("phone", {"phone": "+44 (0)7700 900123"}),
+        ("phone", {"phone": "01632 960001"}),
+        ("letter", {"address": "4 Mill Row\nCanterbury\nCT1 3NG"}),
+        ("link", {"email": ""}),
+    ],
+)
+def test_a_plausible_detail_for_the_chosen_way_is_accepted(
+    site: Site, route: str, changes: dict[str, str]
+) -> None:
+    _raised(site.client(), {**FIELDS, "contact_by": route, **changes})
+    assert _count(site, "concerns") == 1
 
 
 def test_changes_need_the_csrf_token(site: Site) -> None:

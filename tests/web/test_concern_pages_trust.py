@@ -5,10 +5,12 @@ hostile words shown escaped on every page that shows them (SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
+import polars as pl
 import pytest
 from sqlalchemy import select
 from web_helpers import CLOCK, Site, open_site
@@ -227,3 +229,63 @@ def test_triage_offers_the_theme_suggested_from_the_words_and_keeps_a_correction
         "communication", "listening", True,
     )  # fmt: skip
     assert "text" not in after  # never the words
+
+
+def test_the_trust_downloads_its_concerns_redacted_and_each_download_is_audited(
+    site: Site,
+) -> None:
+    words = "Dr Okafor told my son Tyrone to ring 07700 900123 or tyrone@example.org."
+    _raise(site, "RZZ01-MAT", words)
+    _raise(site, "RYY01-MAT", "Another trust's concern.")
+    analyst = site.signed_in("analyst")
+    page = read(analyst, "/concerns")
+    assert "/concerns.csv" in page.actions()
+    assert analyst.get("/api/v1/concerns").json()["exports"] == [
+        {"trust": "RZZ", "name": "Org RZZ", "csv": "/concerns.csv?trust=RZZ",
+         "xlsx": "/concerns.xlsx?trust=RZZ"},
+    ]  # fmt: skip
+    csv = analyst.get("/concerns.csv?trust=RZZ&from=&to=")
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.headers["content-disposition"] == (
+        'attachment; filename="caresignal-concerns-RZZ-start-to-now.csv"'
+    )
+    frame = pl.read_csv(io.BytesIO(csv.content))
+    assert frame["Reference"].to_list() == ["CON-2026-000001"]
+    assert (
+        frame["Concern (redacted)"][0] == "Dr [name] told my son [name] to ring [phone] or [email]."
+    )
+    excel = analyst.get("/api/v1/concerns.xlsx?trust=RZZ&from=2026-11-01&to=2026-11-30")
+    assert excel.status_code == 200
+    sheet = pl.read_excel(io.BytesIO(excel.content), sheet_name="Concerns")
+    assert sheet["Reference"].to_list() == ["CON-2026-000001"]
+    assert analyst.get("/api/v1/concerns.csv?trust=RZZ&from=soon").status_code == 400
+    with site.sessions() as session:
+        exports = audit.entries(session, entity="concern_export")
+    assert [(e.actor, e.after["format"] if e.after else None) for e in exports] == [
+        ("analyst", "csv"), ("analyst", "xlsx"),
+    ]  # fmt: skip
+    # Without concern access in the trust: not found, and nothing is recorded.
+    for name, trust in (("member", "RZZ"), ("inspector", "RZZ"), ("analyst", "RYY")):
+        client = site.signed_in(name)
+        assert client.get(f"/api/v1/concerns.csv?trust={trust}").status_code == 404
+        assert client.get(f"/concerns.xlsx?trust={trust}").status_code == 404
+    with site.sessions() as session:
+        assert len(audit.entries(session, entity="concern_export")) == 2
+
+
+def test_a_concern_links_to_its_audit_trail_for_concern_access_only(site: Site) -> None:
+    concern = _raise(site, "RZZ01-MAT", "My name is Sam and nobody came.")
+    lead = site.signed_in("lead")
+    assert f"/audit/concern/{concern}" in read(lead, f"/concerns/{concern}").links
+    post(lead, f"/api/v1/concerns/{concern}/acknowledge", {})
+    trail = lead.get(f"/api/v1/audit/concern/{concern}").json()
+    assert [e["action"] for e in trail["entries"]] == ["concern.submit", "concern.acknowledge"]
+    assert trail["href"] == f"/concerns/{concern}"
+    assert "Sam" not in str(trail)
+    page = read(lead, f"/audit/concern/{concern}")
+    assert "concern.acknowledge" in page.text
+    for name in ("member", "inspector", "outsider"):
+        assert site.signed_in(name).get(f"/audit/concern/{concern}").status_code == 404
+    assert lead.get("/api/v1/audit/concern/999").status_code == 404
+    assert lead.get("/api/v1/audit/concern/x").status_code == 404

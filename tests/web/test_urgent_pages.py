@@ -154,3 +154,23 @@ def test_the_page_shows_an_overdue_call(site: Site) -> None:
     urgent.run_urgent_clock(site.sessions, actor="t", clock=later)
     page = site.signed_in("senior").get("/urgent-reviews")
     assert "the on-call senior has been told" in page.text
+
+
+def test_the_navigation_leads_outreach_and_on_call_seniors_to_the_urgent_reviews(
+    site: Site,
+) -> None:
+    nav = '<a class="nhsuk-header__navigation-link" href="/urgent-reviews">Urgent reviews</a>'
+    for name in ("nurse", "senior", "faraway"):
+        assert nav in site.signed_in(name).get("/inbox").text, name
+    for name in ("lead", "champion", "analyst", "admin"):
+        assert nav not in site.signed_in(name).get("/inbox").text, name
+    assert nav not in site.client().get("/concerns/new").text
+    # On the public pages too, once signed in, and gone when the role is revoked.
+    nurse = site.signed_in("nurse")
+    assert nav in nurse.get("/urgent-review").text
+    with transaction(site.sessions) as session:
+        user = repo.find_user(session, "nurse")
+        assert user is not None
+        for grant in repo.grants_of(session, user):
+            repo.delete_grant(session, grant)
+    assert nav not in nurse.get("/inbox").text

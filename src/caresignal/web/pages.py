@@ -1,5 +1,6 @@
 """Rendering pages: the Jinja2 templates (autoescaped), with what every page needs: the person
-signed in, the CSRF token for its forms, and the site's navigation."""
+signed in, the CSRF token for its forms, and the site's navigation (with the urgent reviews for
+the people who answer them)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
 from caresignal import __version__
+from caresignal.store import repo
 from caresignal.web.security import csrf_token
+from caresignal.workflow.urgent import HANDLERS
 
 __all__ = ["STATIC", "TEMPLATES", "back_to", "lines", "render"]
 
@@ -28,16 +31,29 @@ def render(
 ) -> Response:
     """The page ``template`` filled with ``context``, the signed-in user's name and a CSRF token."""
     user = request.session.get("user")
+    name = user if isinstance(user, str) else None
     return _templates.TemplateResponse(
         request,
         template,
         {
-            "signed_in": user if isinstance(user, str) else None,
+            "signed_in": name,
             "csrf": csrf_token(request),
+            "answers_urgent_calls": name is not None and _answers_urgent_calls(request, name),
             **context,
         },
         status_code=status_code,
     )
+
+
+def _answers_urgent_calls(request: Request, name: str) -> bool:
+    """Whether the person holds ``outreach_team`` or ``on_call_senior`` anywhere: their
+    navigation leads to the urgent reviews (docs/concerns.md, "Martha's Rule")."""
+    state = getattr(request.app.state, "caresignal", None)
+    if state is None:
+        return False
+    with state.sessions() as session:
+        found = repo.find_user(session, name)
+        return found is not None and any(g.role in HANDLERS for g in repo.grants_of(session, found))
 
 
 def back_to(request: Request, url: str, notice: str) -> RedirectResponse:

@@ -8,6 +8,7 @@ Pure functions and constants; the use cases in :mod:`caresignal.workflow.concern
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
 
 from caresignal.domain import Role
@@ -24,8 +25,10 @@ __all__ = [
     "RELATIONSHIPS",
     "RESPONSE_DAYS",
     "ConcernRuleError",
+    "ContactRuleError",
     "acknowledge_by",
     "add_months",
+    "check_contact_route",
     "check_state",
     "check_text",
     "default_response_due",
@@ -72,6 +75,31 @@ CONTACT_BY = ("email", "phone", "letter", "link")
 
 class ConcernRuleError(CaresignalError, ValueError):
     """A change to a concern that its rules do not allow."""
+
+
+class ContactRuleError(ConcernRuleError):
+    """The way a person chose to be contacted lacks the detail it needs; ``field`` names the
+    detail (``email``, ``phone`` or ``address``), so that a form can show the error beside it."""
+
+    def __init__(self, message: str, *, field: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
+
+
+#: A plausible e-mail address: something, one @, a domain with a dot, no spaces.
+EMAIL_SHAPE = re.compile(r"[^@\s]{1,64}@[^@\s.]+(?:\.[^@\s.]+)+")
+#: What a telephone number may be written with: digits, spaces, brackets, dots and hyphens,
+#: and a plus sign first.
+PHONE_SIGNS = re.compile(r"\+?[\d\s().\-]+")
+#: The digits of a telephone number: 10 or 11 in the UK (07700 900123), up to 15 abroad (ITU-T
+#: E.164).
+PHONE_DIGITS = (10, 15)
+#: What the detail each route needs is called, and the field that holds it.
+ROUTE_NEEDS = {
+    "email": ("email", "an email address"),
+    "phone": ("phone", "a phone number"),
+    "letter": ("address", "a postal address"),
+}
 
 
 def acknowledge_by(received_on: date) -> date:
@@ -149,6 +177,44 @@ def check_text(text: str, what: str, hint: str, limit: int = MAX_TEXT) -> str:
             hint="shorten it, or send the rest as a further message",
         )
     return kept
+
+
+def check_contact_route(
+    contact_by: str, email: str | None, phone: str | None, address: str | None
+) -> None:
+    """Refuse a contact route without the detail it needs: by e-mail, an address of a plausible
+    shape (``name@example.org``); by phone, a number of 10 to 15 digits; by letter, a postal
+    address of two words or more. Contact only through the private link needs nothing."""
+    if contact_by not in ROUTE_NEEDS:
+        return
+    field, needed = ROUTE_NEEDS[contact_by]
+    given = {"email": email, "phone": phone, "address": address}[field]
+    value = (given or "").strip()
+    if not value:
+        raise ContactRuleError(
+            f"you chose to be contacted by {contact_by}, but gave no {needed.split(' ', 1)[1]}",
+            field=field, hint=f"give {needed}, or choose another way to be contacted",
+        )  # fmt: skip
+    if not _plausible(field, value):
+        raise ContactRuleError(f"{value!r} does not look like {needed}", field=field,
+                               hint=_HINTS[field])  # fmt: skip
+
+
+_HINTS = {
+    "email": "write it as name@example.org",
+    "phone": "write it with its area code, as 01632 960001 or 07700 900123",
+    "address": "write the house, the street, the town and the postcode",
+}
+
+
+def _plausible(field: str, value: str) -> bool:
+    if field == "email":
+        return EMAIL_SHAPE.fullmatch(value) is not None
+    if field == "phone":
+        digits = sum(c.isdigit() for c in value)
+        low, high = PHONE_DIGITS
+        return PHONE_SIGNS.fullmatch(value) is not None and low <= digits <= high
+    return any(c.isalpha() for c in value) and len(value.split()) >= 2
 
 
 def check_choice(value: str, allowed: tuple[str, ...], what: str) -> str:

@@ -41,6 +41,7 @@ from caresignal.workflow.concern_rules import (
     ConcernRuleError,
     acknowledge_by,
     check_choice,
+    check_contact_route,
     check_state,
     check_text,
     default_response_due,
@@ -140,7 +141,9 @@ def _contact(
             )
         return None
     if contact is None:
+        check_contact_route(contact_by, None, None, None)
         return None
+    check_contact_route(contact_by, contact.email, contact.phone, contact.address)
     kept = {
         key: None if value is None or not value.strip() else value.strip()
         for key, value in contact.to_dict().items()

@@ -3,7 +3,9 @@ of any entity (who, when, what, why, and the fields each entry changed), each pa
 JSON twin under ``/api/v1`` (docs/web.md, docs/store.md).
 
 Administrators, quality analysts, executive safety champions and regulators may read it; a trail
-of something their roles do not reach is "not found".
+of something their roles do not reach is "not found". A concern's trail is for the roles with
+concern access where the concern is, as the concern itself
+(:mod:`caresignal.workflow.concerns_trail`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from caresignal.web.deps import CurrentViewer, State
 from caresignal.web.pages import render
 from caresignal.web.security import check_csrf
 from caresignal.workflow import tracker
+from caresignal.workflow.concerns_trail import concern_trail
 
 __all__ = ["router"]
 
@@ -26,6 +29,7 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 PAGES = {
     "signal_episode": "/signals/{}",
     "recommendation": "/recommendations/{}",
+    "concern": "/concerns/{}",
 }
 
 
@@ -34,7 +38,10 @@ def _status(state: State, viewer: CurrentViewer) -> dict[str, Any]:
 
 
 def _trail(state: State, viewer: CurrentViewer, entity: str, entity_id: str) -> dict[str, Any]:
-    entries = tracker.trail(state.sessions, viewer.name, entity, entity_id)
+    if entity == "concern":
+        entries = concern_trail(state.sessions, viewer.name, entity_id)
+    else:
+        entries = tracker.trail(state.sessions, viewer.name, entity, entity_id)
     page = PAGES.get(entity)
     return {
         "entity": entity,
@@ -69,7 +76,7 @@ def trail_page(
 @router.get("/api/v1/audit/{entity}/{entity_id}", tags=["audit"])
 def trail(state: State, viewer: CurrentViewer, entity: str, entity_id: str) -> dict[str, Any]:
     """Every audit entry about one entity (``signal_episode``, ``action``, ``recommendation``;
-    for administrators also ``user``, ``role_grant``, ``organisation``, ``notification``,
-    ``board_meeting``), oldest first: who, when, what and why, with the fields it changed
-    (``before`` and ``after`` of each)."""
+    ``concern`` for roles with concern access where it is; for administrators also ``user``,
+    ``role_grant``, ``organisation``, ``notification``, ``board_meeting``), oldest first: who,
+    when, what and why, with the fields it changed (``before`` and ``after`` of each)."""
     return _trail(state, viewer, entity, entity_id)

@@ -26,7 +26,13 @@ from caresignal.web.errors import WebError
 from caresignal.web.pages import back_to, render
 from caresignal.web.security import ConnectionLimiter, check_csrf, csrf_token
 from caresignal.workflow import concern_views, concerns
-from caresignal.workflow.concern_rules import CONTACT_BY, MAX_CONTACT, MAX_TEXT, RELATIONSHIPS
+from caresignal.workflow.concern_rules import (
+    CONTACT_BY,
+    MAX_CONTACT,
+    MAX_TEXT,
+    RELATIONSHIPS,
+    ContactRuleError,
+)
 
 __all__ = ["SubmissionLimiter", "router"]
 
@@ -127,9 +133,23 @@ def _new_page(
     staff: bool,
     values: dict[str, str] | None = None,
     problem: str | None = None,
+    field: str | None = None,
 ) -> Response:
-    context = {"c": _choices(state, staff), "values": values or {}, "problem": problem}
+    """The form, with what was typed and, after a refusal, the problem (beside ``field`` when
+    it is one field's)."""
+    context = {
+        "c": _choices(state, staff), "values": values or {}, "problem": problem,
+        "problem_field": field,
+    }  # fmt: skip
     return render(request, "concern_new.html", context, status_code=400 if problem else 200)
+
+
+def _sentence(error: CaresignalError) -> str:
+    """The error and its hint as sentences."""
+    problem = f"{error.message[:1].upper()}{error.message[1:]}."
+    if error.hint:
+        problem += f" {error.hint[:1].upper()}{error.hint[1:]}."
+    return problem
 
 
 @router.get("/concerns/new", include_in_schema=False)
@@ -161,7 +181,9 @@ def speak_up(request: Request, state: State) -> dict[str, Any]:
 @router.post("/api/v1/concerns", tags=["concerns"], status_code=201)
 def raise_concern(request: Request, state: State, given: NewConcern) -> dict[str, Any]:
     """Raise a concern; once it is stored, its ``reference`` and the private ``token`` of its
-    link ``follow`` (given once only). No sign-in needed; ``anonymous`` is ignored."""
+    link ``follow`` (given once only). No sign-in needed; ``anonymous`` is ignored. A
+    ``contact_by`` of ``email``, ``phone`` or ``letter`` needs a plausible ``email``, ``phone``
+    or ``address`` (400 otherwise, and nothing is stored)."""
     return _raise(request, state, given, staff=False)
 
 
@@ -189,11 +211,10 @@ def _form(
     given = NewConcern(**kept, happened_on=day, anonymous=anonymous)
     try:
         made = _raise(request, state, given, staff)
+    except ContactRuleError as error:
+        return _new_page(request, state, staff, values, _sentence(error), error.field)
     except CaresignalError as error:
-        problem = f"{error.message[:1].upper()}{error.message[1:]}."
-        if error.hint:
-            problem += f" {error.hint[:1].upper()}{error.hint[1:]}."
-        return _new_page(request, state, staff, values, problem)
+        return _new_page(request, state, staff, values, _sentence(error))
     link = str(request.base_url).rstrip("/") + made["follow"]
     return render(request, "concern_submitted.html", {"s": made, "link": link, "staff": staff})
 

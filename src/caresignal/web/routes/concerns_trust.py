@@ -2,7 +2,9 @@
 concerns their roles reach, overdue first, with each clock in working days (``/concerns``), and
 one concern with its conversation, deadlines and the moves its state allows: acknowledge,
 triage, agree a response date, reply, explain the delay, send the final response, close
-(``/concerns/{id}``); each page and move beside its JSON twin under ``/api/v1``.
+(``/concerns/{id}``); each page and move beside its JSON twin under ``/api/v1``; and the
+trust's concerns as a CSV or Excel download with their words redacted (``/concerns.csv``,
+``/concerns.xlsx``, :mod:`caresignal.workflow.concerns_export`).
 
 Who may read a concern is decided in :mod:`caresignal.workflow.concerns_handling`: to anyone
 without concern access in its organisation, it does not exist (404).
@@ -13,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.responses import Response
@@ -24,7 +26,7 @@ from caresignal.text.themes import suggest
 from caresignal.web.deps import CurrentViewer, State
 from caresignal.web.pages import back_to, render
 from caresignal.web.security import check_csrf
-from caresignal.workflow import concern_views
+from caresignal.workflow import concern_views, concerns_export
 from caresignal.workflow import concerns_handling as handling
 from caresignal.workflow.concern_rules import MAX_TEXT, parse_severity, parse_state
 
@@ -39,7 +41,71 @@ def _list(state: State, viewer: CurrentViewer, chosen: str | None) -> dict[str, 
     today = state.clock.today()
     wanted = None if chosen is None else parse_state(chosen)
     found = concern_views.handling_list(state.sessions, viewer.name, today, wanted)
-    return {"as_of": today.isoformat(), "state": chosen, "concerns": found}
+    trusts = concerns_export.export_trusts(state.sessions, viewer.name)
+    exports = [
+        {"trust": t.code, "name": t.name, "csv": f"/concerns.csv?trust={t.code}",
+         "xlsx": f"/concerns.xlsx?trust={t.code}"}
+        for t in trusts
+    ]  # fmt: skip
+    return {"as_of": today.isoformat(), "state": chosen, "concerns": found, "exports": exports}
+
+
+def _day(value: str, what: str) -> date | None:
+    """An ISO day from a query (empty: none)."""
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        hint = "write it as 2026-11-23, or leave it empty"
+        raise CaresignalError(f"{what} {value!r} is not a date", hint=hint) from None
+
+
+def _download(
+    state: State, viewer: CurrentViewer, trust: str, start: str, end: str, kind: str
+) -> Response:
+    """The trust's concerns that the person may read, redacted, as a CSV or Excel file; the
+    export's audit entry is committed before the file is sent."""
+    first, last = _day(start, "from"), _day(end, "to")
+    made = concerns_export.export(
+        state.sessions, trust, actor=viewer.name, clock=state.clock, start=first, end=last,
+        kind=kind,
+    )  # fmt: skip
+    media = MEDIA[kind]
+    headers = {"Content-Disposition": f'attachment; filename="{made.file_name(kind)}"',
+               "Cache-Control": "no-store"}  # fmt: skip
+    return Response(made.to_bytes(kind), media_type=media, headers=headers)
+
+
+#: The media type of each kind of download (as the overview's).
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+Trust = Annotated[str, Query(max_length=100, description="The trust's code.")]
+From = Annotated[str, Query(alias="from", max_length=20, description="Received on or after.")]
+To = Annotated[str, Query(alias="to", max_length=20, description="Received on or before.")]
+
+
+@router.get("/concerns.csv", include_in_schema=False)
+@router.get("/api/v1/concerns.csv", tags=["concerns"])
+def concerns_csv(
+    state: State, viewer: CurrentViewer, trust: Trust, start: From = "", end: To = ""
+) -> Response:
+    """The trust's concerns that the person may read, received ``from`` and ``to`` (ISO days,
+    both included, either left open), one row each, with names, telephone numbers, e-mail
+    addresses and the person's own details taken out of the words and the conversation. 404
+    without concern access in the trust; each export is in the audit log."""
+    return _download(state, viewer, trust, start, end, "csv")
+
+
+@router.get("/concerns.xlsx", include_in_schema=False)
+@router.get("/api/v1/concerns.xlsx", tags=["concerns"])
+def concerns_xlsx(
+    state: State, viewer: CurrentViewer, trust: Trust, start: From = "", end: To = ""
+) -> Response:
+    """As ``/api/v1/concerns.csv``, as an Excel workbook."""
+    return _download(state, viewer, trust, start, end, "xlsx")
 
 
 def _detail(state: State, viewer: CurrentViewer, concern_id: int) -> dict[str, Any]:
