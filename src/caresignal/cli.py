@@ -36,6 +36,7 @@ from caresignal._cli_serve import run_server, serve_demo
 from caresignal.cli_actions import actions_app, for_the_data_directory, import_recommendations
 from caresignal.cli_concerns import concerns_app, import_concerns
 from caresignal.cli_escalation import board_app, escalate, outbox_app
+from caresignal.cli_fhir import import_fhir_file
 from caresignal.cli_report import report_app
 from caresignal.cli_signals import merge_line, merge_scan, signals_app
 from caresignal.cli_store import audit_app, store_app, user_app
@@ -182,7 +183,11 @@ def demo(
 @_translate_errors
 def import_(
     table: Annotated[
-        str, typer.Argument(help="The table the files hold, e.g. organisations or births.")
+        str,
+        typer.Argument(
+            help="The table the files hold, e.g. organisations or births; or fhir for a FHIR "
+            "Bundle or NDJSON file of stays, observations and responses."
+        ),
     ],
     files: Annotated[
         list[Path], typer.Argument(help="One or more CSV, Parquet or Excel (.xlsx) files.")
@@ -224,6 +229,12 @@ def import_(
     if table == "concerns":
         try:  # historical concerns go into the store (docs/concerns.md)
             import_concerns(files, data_dir=data_dir, by=by, as_json=as_json)
+        except ImportRejectedError as error:
+            _reject(error, as_json)
+        return
+    if table == "fhir":
+        try:  # encounters, observations and responses from FHIR resources (docs/fhir.md)
+            import_fhir_file(files, data_dir=data_dir, by=by, as_json=as_json)
         except ImportRejectedError as error:
             _reject(error, as_json)
         return

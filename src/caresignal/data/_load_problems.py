@@ -57,6 +57,9 @@ class Problem:
         How many rows the run covers.
     other_values : int
         How many other distinct values the run holds besides ``value``.
+    record : str or None
+        For a file that is not a table (a FHIR file), where the problem is instead of a row:
+        ``"line 14 (Observation obs-17)"``; ``row`` is then ``None``.
     """
 
     file: str
@@ -68,10 +71,11 @@ class Problem:
     last_row: int | None = None
     count: int = 1
     other_values: int = 0
+    record: str | None = None
 
     def to_dict(self) -> dict[str, str | int | None]:
         """The problem as a plain dictionary (for ``--json``)."""
-        return {
+        data: dict[str, str | int | None] = {
             "file": self.file,
             "row": self.row,
             "last_row": self.last_row,
@@ -82,6 +86,9 @@ class Problem:
             "other_values": self.other_values,
             "check": self.check,
         }
+        if self.record is not None:
+            data["record"] = self.record
+        return data
 
     def describe(self) -> str:
         """The problem in one line for people, naming the file, rows, column, value, expectation.
@@ -94,11 +101,14 @@ class Problem:
         births.csv, rows 17–4,203: birthweight_g is empty;
         expected a whole number of grams from 200 to 7,000 (4,187 rows)
         """
-        separator = ": " if self.row is None else ", "
+        separator = ": " if self.row is None and self.record is None else ", "
         return f"{self.file}{separator}{self.body()}"
 
     def body(self) -> str:
         """The problem in words without the file's name (``describe`` adds it)."""
+        if self.record is not None:
+            what = self._what() if self.column is not None else str(self.value)
+            return f"{self.record}: {what}; expected {self.expected}"
         if self.row is None:
             phrase = _FILE_PHRASES.get(self.check, "{value}")
             what = phrase.format(column=self.column, value=self.value)
