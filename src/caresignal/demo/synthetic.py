@@ -56,7 +56,7 @@ class SyntheticSection:
 
     data_dir: str
     loaded_now: bool
-    records: dict[str, int]
+    records: dict[str, int]  # the tables holding records, with how many
     trusts: int
     sites: int
     units: int
@@ -138,7 +138,8 @@ def ensure_loaded(
 def analyse_synthetic(dataset: Dataset, *, loaded_now: bool) -> SyntheticSection:
     """Summarise the records in the data directory and the truth file beside them."""
     snapshot = dataset.snapshot()
-    records = {name: snapshot.table(name).select(pl.len()).collect().item() for name in SCHEMAS}
+    counts = {name: snapshot.table(name).select(pl.len()).collect().item() for name in SCHEMAS}
+    records = {name: count for name, count in counts.items() if count}  # tables with records
     levels = snapshot.table("organisations").group_by("level").len().collect()
     count = dict(zip(levels["level"].to_list(), levels["len"].to_list(), strict=True))
     births = snapshot.table("births")
