@@ -85,6 +85,8 @@ def as_labels(name: str, values: Any, allowed: Sequence[str]) -> Int8Array:
     too, for speed at national scale: a position in ``allowed``, or -1 for missing.
     """
     array = _to_numpy(name, values)
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int8)
     if array.dtype.kind in "iu":
         return _codes(name, array, allowed)
     if array.dtype.kind not in "UO":
@@ -164,8 +166,8 @@ def as_flags(name: str, values: Any) -> tuple[BoolArray, BoolArray]:
     if bad.any():
         row = int(np.argmax(bad))
         raise ValueError(
-            f"{name}[{row}] is {numeric[row]!r}; expected True or False (1 or 0), or NaN/None "
-            "for a missing value"
+            f"{name}[{row}] is {float(numeric[row])!r}; expected True or False (1 or 0), or "
+            "NaN/None for a missing value"
         )
     return numeric == 1.0, missing
 
@@ -180,7 +182,7 @@ def as_scale(values: Any, n: int) -> NDArray[np.int8]:
     bad = (array != 1.0) & (array != 2.0)
     if bad.any():
         row = int(np.argmax(bad))
-        raise ValueError(f"spo2_scale[{row}] is {array[row]!r}; expected 1 or 2")
+        raise ValueError(f"spo2_scale[{row}] is {float(array[row])!r}; expected 1 or 2")
     return array.astype(np.int8)
 
 
