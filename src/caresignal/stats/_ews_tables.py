@@ -263,14 +263,14 @@ def _month(place: str, key: str, value: Any) -> None:
 def _next_start(where: str, name: str, start: float, end: float, following: Any) -> None:
     if end <= start:
         raise ValueError(
-            f"{where}, age band {name!r}: to_months {end!r} is not after from_months {start!r}"
+            f"{where}, age band {name!r}: to_months {end:g} is not after from_months {start:g}"
         )
     if following != end:
         kind = "a gap" if isinstance(following, int | float) and following > end else "an overlap"
         raise ValueError(
-            f"{where}, age band {name!r} ends at to_months = {end!r} but the next band starts at "
+            f"{where}, age band {name!r} ends at to_months = {end:g} but the next band starts at "
             f"from_months = {following!r}: {kind} between age bands; expected the next band to "
-            f"start at {end!r} (to_months is the first month of the next band)"
+            f"start at {end:g} (to_months is the first month of the next band)"
         )
 
 
