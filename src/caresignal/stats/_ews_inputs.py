@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from caresignal.stats._checks import as_float_array
+from caresignal.stats._ews_blocks import in_blocks
 
 __all__ = ["as_flags", "as_labels", "as_measurements", "as_scale", "same_length"]
 
@@ -99,9 +100,14 @@ def as_labels(name: str, values: Any, allowed: Sequence[str]) -> Int8Array:
         codes = _single_characters(array, allowed)
     else:
         codes = np.full(array.shape, -2, dtype=np.int8)
-        codes[array == ""] = -1
-        for position, label in enumerate(allowed):
-            codes[array == label] = position
+
+        def match(part: slice) -> None:
+            text, found = array[part], codes[part]
+            found[text == ""] = -1
+            for position, label in enumerate(allowed):
+                found[text == label] = position
+
+        in_blocks(len(array), match)
     bad = codes == -2
     if bad.any():
         row = int(np.argmax(bad))

@@ -15,13 +15,14 @@ is missing. docs/wardcare.md explains every rule and where each number comes fro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from caresignal.stats._checks import as_bool_array, as_float_array, readonly
+from caresignal.stats._ews_blocks import in_blocks
 from caresignal.stats._ews_inputs import as_flags, as_labels, as_measurements, as_scale, same_length
 from caresignal.stats._ews_news2 import CONSCIOUSNESS_LABELS, NEWS2_PARAMETERS, score_news2
 from caresignal.stats._ews_pews import CARER_ANSWERS, WORSE, age_bands_of, score_pews
@@ -176,11 +177,14 @@ def news2(
         combined = combine(raw.scores, raw.unknown, excluded[part], views)
         views["complete"][...] = combined.complete
         views["trigger"][...] = levels(combined, NEWS2_RULES, excluded[part])
+        for name in values:
+            np.isnan(piece[name], out=missing[name][part])
+        np.less(codes[part], 0, out=missing["consciousness"][part])
 
-    _in_chunks(n, chunk)
+    missing = {name: np.empty(n, dtype=np.bool_) for name in (*values, "consciousness")}
+    missing["on_oxygen"] = oxygen_missing
+    in_blocks(n, chunk)
     reason[~excluded & ~out["complete"]] = MISSING_VALUE
-    missing = {name: np.isnan(values[name]) for name in values}
-    missing["on_oxygen"], missing["consciousness"] = oxygen_missing, codes < 0
     return News2Result(
         aggregate=readonly(out[""]),
         scores=ScoreColumns({name: readonly(out[name]) for name in NEWS2_PARAMETERS}),
@@ -190,11 +194,6 @@ def news2(
     )
 
 
-# Rows are scored in blocks small enough for every intermediate array to stay in the processor's
-# cache, which makes the elementwise steps several times faster than over whole columns.
-_CHUNK = 1 << 16
-
-
 def _outputs(n: int, parameters: Sequence[str], level: str) -> dict[str, NDArray[Any]]:
     """Whole columns for each parameter's score, the aggregate (``""``), completeness and level."""
     out: dict[str, NDArray[Any]] = {name: np.empty(n, dtype=np.int8) for name in parameters}
@@ -202,12 +201,6 @@ def _outputs(n: int, parameters: Sequence[str], level: str) -> dict[str, NDArray
     out["complete"] = np.empty(n, dtype=np.bool_)
     out[level] = np.empty(n, dtype=np.int8)
     return out
-
-
-def _in_chunks(n: int, chunk: Callable[[slice], None]) -> None:
-    """Run ``chunk`` over consecutive blocks of rows; it writes its rows of the output columns."""
-    for start in range(0, n, _CHUNK):
-        chunk(slice(start, min(start + _CHUNK, n)))
 
 
 def _exclusions(n: int, age_years: Any, pregnant: Any) -> NDArray[np.int8]:
@@ -322,10 +315,11 @@ def pews(
             escalation, np.int8(URGENT_REVIEW), where=worse[part] & (escalation < URGENT_REVIEW)
         )
         views["escalation"][...] = escalation
+        for name, flags in unknown.items():  # every unknown score here is a missing value
+            missing[name][part] = flags
 
-    _in_chunks(len(ages), chunk)
-    missing = {name: np.isnan(array) for name, array in measurements.items()}
-    missing.update({name: codes < 0 for name, codes in categories.items()})
+    missing = {name: np.empty(len(ages), dtype=np.bool_) for name in table.parameters}
+    in_blocks(len(ages), chunk)
     missing["carer_concern"] = carer < 0
     return PewsResult(
         table=table.title,
