@@ -3,7 +3,7 @@
 Every expected score below is read from: Royal College of Physicians. National Early Warning
 Score (NEWS) 2: Standardising the assessment of acute-illness severity in the NHS. Updated
 report of a working party. London: RCP, 2017 — Chart 1 ("The NEWS scoring system") for the
-parameter scores and Chart 3 ("NEWS thresholds and triggers") for the triggers. The same values
+parameter scores and the chart "NEWS thresholds and triggers" for the triggers. The same values
 are in DOMAIN.md section 6. Each band edge is tested on both sides.
 """
 
@@ -211,7 +211,7 @@ def test_spo2_between_scale_2_oxygen_bands() -> None:
     assert score_one("spo2", 92.5, spo2_scale=2, on_oxygen=True) == (1, 3)
 
 
-# ---- triggers: RCP 2017 Chart 3 ----
+# ---- triggers: RCP 2017, "NEWS thresholds and triggers" ----
 
 
 def test_triggers_by_aggregate_and_single_parameter() -> None:

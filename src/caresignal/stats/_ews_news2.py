@@ -2,7 +2,7 @@
 
 Source for every band below: Royal College of Physicians. *National Early Warning Score (NEWS) 2:
 Standardising the assessment of acute-illness severity in the NHS.* Updated report of a working
-party. London: RCP, 2017; Chart 1, "The NEWS scoring system", and Chart 2, the observation chart
+party. London: RCP, 2017; Chart 1, "The NEWS scoring system", and the NEWS2 observation chart
 (SpO₂ scale 2 for patients with hypercapnic respiratory failure and a prescribed target of
 88–92 %). The same values are in DOMAIN.md section 6.
 """

@@ -77,7 +77,7 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-# RCP 2017, Chart 3 ("NEWS thresholds and triggers"): an aggregate of 5 or more, or a score of 3
+# RCP 2017, "NEWS thresholds and triggers": an aggregate of 5 or more, or a score of 3
 # in any single parameter, calls for an urgent review; an aggregate of 7 or more for an
 # emergency response.
 NEWS2_RULES = (Rule(URGENT_REVIEW, 5, 3), Rule(EMERGENCY_RESPONSE, 7, None))
