@@ -238,3 +238,16 @@ def test_a_value_between_bands_takes_the_higher_score_either_way() -> None:
     values = np.array([10.0, 10.5, 10.999, 11.0])
     assert rising.score(values).tolist() == [0, 2, 2, 2]
     assert falling.score(values).tolist() == [2, 2, 2, 0]
+
+
+def test_the_format_shown_in_docs_wardcare_loads(tmp_path: Path) -> None:
+    # docs/wardcare.md shows the table format with the second age band cut short; filled in
+    # with the first band's rows, it must be a table that loads.
+    docs = Path(__file__).parents[2] / "docs" / "wardcare.md"
+    text = docs.read_text(encoding="utf-8")
+    example = text.split("### The table format\n\n```toml\n", 1)[1].split("```", 1)[0]
+    first_band = example.split("to_months = 12\n", 1)[1].split("\n[[age_bands]]", 1)[0]
+    example = example.replace("# ... every parameter again\n", first_band)
+    table = load_pews_table(write(tmp_path, example))
+    assert table.band_names == ("0-11 months", "1 year and over")
+    assert table.rules[0].aggregate == 5
