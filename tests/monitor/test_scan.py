@@ -193,7 +193,7 @@ class _RecordingBackend(LocalBackend):
         self.units: list[str] = []
 
     def each(self, work: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
-        # A task is one unit's chart, or a batch of units' SPC charts computed together.
+        # A task is one unit's chart, or a batch of units' charts computed together.
         self.units += [
             unit for task in tasks for unit in getattr(task, "units", [getattr(task, "unit", "?")])
         ]

@@ -30,7 +30,7 @@ from caresignal.monitor._scan_units import (
     cusum_finding,
     design_for,
 )
-from caresignal.monitor.thresholds import ThresholdCache
+from caresignal.monitor.thresholds import ThresholdCache, ThresholdDesign
 from caresignal.stats import cusum
 from caresignal.stats._cusum_checks import check_signal_rule
 from caresignal.stats._cusum_weights import (
@@ -40,7 +40,7 @@ from caresignal.stats._cusum_weights import (
     valid_poisson,
 )
 
-__all__ = ["Carried", "carry_cusum", "latest_episode"]
+__all__ = ["Carried", "carry_cusum", "finish", "latest_episode"]
 
 FloatArray = NDArray[np.float64]
 
@@ -75,6 +75,19 @@ def carry_cusum(task: CusumTask, cache: ThresholdCache | None = None) -> Carried
     )
     assert state is not None  # a chart with steps
     since = np.datetime64(task.as_of - dt.timedelta(days=HOLD_DAYS - 1), "D")
+    return finish(task, design, state, since, reset_after)
+
+
+def finish(
+    task: CusumTask,
+    design: ThresholdDesign,
+    state: ChartState,
+    since: np.datetime64,
+    reset_after: str,
+) -> Carried:
+    """The chart's outcome from its state after the task's steps: red episodes that ended
+    before ``since`` (the start of the hold period) are dropped, and the episode a scan reports
+    becomes the finding."""
     if any(held.red < since for held in state.held):
         state = replace(state, held=tuple(h for h in state.held if h.red >= since))
     found = latest_episode(state, since, reset_after)

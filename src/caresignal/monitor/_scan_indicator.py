@@ -21,7 +21,8 @@ import polars as pl
 from caresignal.data.dataset import Snapshot
 from caresignal.monitor import _series_cache
 from caresignal.monitor._catalogue_types import CASE_TABLES, Indicator, MethodSpec
-from caresignal.monitor._scan_carry import Carried, carry_cusum
+from caresignal.monitor._scan_carry import Carried
+from caresignal.monitor._scan_carry_batch import carry_batch, cusum_batches
 from caresignal.monitor._scan_designs import DesignPool
 from caresignal.monitor._scan_funnel import funnel_findings
 from caresignal.monitor._scan_spc import run_spc_batch, spc_batches
@@ -129,11 +130,12 @@ def run_methods(
                 for task in tasks_of(index, spec, points)
             ]
             if all(task.design is not None or task.state is None for task in tasks) and resumed:
-                run = functools.partial(carry_cusum, cache=None)  # every design is kept
+                run = functools.partial(carry_batch, cache=None)  # every design is kept
             else:
                 tasks = designs.ready(tasks)
-                run = functools.partial(carry_cusum, cache=designs.cache)
-            carried: list[Carried] = runner.each(run, tasks)
+                run = functools.partial(carry_batch, cache=designs.cache)
+            parts: list[list[Carried]] = runner.each(run, cusum_batches(tasks))
+            carried = [one for part in parts for one in part]
             outcomes += [c.outcome for c in carried]
             for task, result in zip(tasks, carried, strict=True):
                 assert task.given is not None
@@ -151,8 +153,8 @@ def run_methods(
         else:
             spc: list[SpcTask] = spc_tasks(indicator, spec, points)
             batches = spc_batches(spc)
-            parts = runner.each(run_spc_batch, batches)
-            outcomes += [outcome for part in parts for outcome in part]
+            charted = runner.each(run_spc_batch, batches)
+            outcomes += [outcome for part in charted for outcome in part]
     return outcomes, extra, skipped, charts, settled
 
 
