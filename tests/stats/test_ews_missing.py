@@ -201,3 +201,14 @@ def test_bad_input_names_argument_row_value_and_expectation(
 ) -> None:
     with pytest.raises(error, match=message):
         _call(**changes)
+
+
+def test_results_are_frozen_and_repeatable() -> None:
+    # The contract of every caresignal.stats function (tests/stats/test_contract.py).
+    rows: list[dict[str, Any]] = [{"pulse": 131}, {"temperature": None}]
+    first, again = score_rows(rows), score_rows(rows)
+    with pytest.raises(AttributeError):
+        first.trigger = again.trigger  # type: ignore[misc]
+    np.testing.assert_array_equal(first.aggregate, again.aggregate)
+    np.testing.assert_array_equal(first.trigger, again.trigger)
+    assert [first.explain(i) for i in range(2)] == [again.explain(i) for i in range(2)]

@@ -496,3 +496,16 @@ def test_a_required_parameter_must_be_given() -> None:
             heart_rate=[100],
             carer_concern=None,
         )
+
+
+def test_results_are_frozen_and_repeatable() -> None:
+    # The contract of every caresignal.stats function (tests/stats/test_contract.py).
+    first = score_children("5-12 years", [{"heart_rate": 151}, {"spo2": None}])
+    again = score_children("5-12 years", [{"heart_rate": 151}, {"spo2": None}])
+    with pytest.raises(AttributeError):
+        first.aggregate = again.aggregate  # type: ignore[misc]
+    np.testing.assert_array_equal(first.aggregate, again.aggregate)
+    np.testing.assert_array_equal(first.escalation, again.escalation)
+    for name in first.scores:
+        np.testing.assert_array_equal(first.scores[name], again.scores[name])
+        assert not first.scores[name].flags.writeable

@@ -115,6 +115,16 @@ def load_pews_table(path: str | Path) -> PewsTable:
         Naming the file, age band, parameter and band of the first problem: a gap or overlap
         between value bands or age bands, a missing or unknown parameter or category, a score
         that is not a whole number, or an escalation rule that cannot be read.
+
+    Examples
+    --------
+    The shipped default, read from its file like any user's table:
+
+    >>> from importlib import resources
+    >>> from caresignal.stats.ews import load_pews_table
+    >>> path = resources.files("caresignal.stats") / "ews_tables" / "pews.toml"
+    >>> load_pews_table(str(path)).band_names
+    ('0-11 months', '1-4 years', '5-12 years', '13 years and over')
     """
     file = Path(path)
     try:

@@ -265,6 +265,23 @@ def pews(
     Returns
     -------
     PewsResult
+        Each parameter's score, the aggregate, the escalation, the carer's "worse" and the
+        reason for each row.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the argument, the row and the value, and what was expected; or naming a
+        parameter the table scores that was not given, or one given that it does not score.
+
+    References
+    ----------
+    NHS England and Royal College of Paediatrics and Child Health. National paediatric early
+    warning system (PEWS) observation and escalation charts, System-wide Paediatric
+    Observations Tracker (SPOT), 2023: the four age bands and the carer question.
+    Parshuram CS, Hutchison J, Middaugh K. Development and initial validation of the Bedside
+    Paediatric Early Warning System score. Critical Care 2009;13:R135: the default table's
+    bands (docs/wardcare.md says which value comes from where).
 
     Examples
     --------
