@@ -19,10 +19,12 @@ from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
 from caresignal.data.imports import TRUTH
 from caresignal.monitor._replay_charts import replay_method, spc_signals
+from caresignal.monitor._scan_tasks import monthly, spc_tasks
 from caresignal.monitor._scan_units import SpcTask, month_end, spc_chart
 from caresignal.monitor.catalogue import load_catalogue
 from caresignal.monitor.replay import ReplayResult, replay
-from caresignal.monitor.scan import scan
+from caresignal.monitor.scan import last_day, scan
+from caresignal.monitor.series import build_all
 
 CLOCK = FixedClock(datetime(2026, 11, 23, tzinfo=UTC))
 CATALOGUE = load_catalogue()
@@ -174,3 +176,33 @@ def test_spc_replay_matches_charting_every_month_separately(
     )
     fired, _ = spc_signals(task, dt.date(2000, 1, 1), dt.date(2100, 1, 1))
     assert [(s.fired, s.direction) for s in fired] == _brute_force(task, 20)
+
+
+def test_spc_replay_of_every_chart_of_the_dataset_matches_charting_every_month(
+    source: Path,
+) -> None:
+    """Every p, u and XmR chart of the small dataset, replayed in one pass, fires exactly what
+    charting each month's history separately fires."""
+    snapshot = Dataset(source).snapshot()
+    as_of = last_day(snapshot, CATALOGUE)
+    assert as_of is not None
+    built = build_all(snapshot, CATALOGUE, as_of=as_of, clock=CLOCK)
+    charts = signals = 0
+    for indicator in CATALOGUE:
+        points = None
+        for spec in indicator.methods:
+            if spec.method not in ("p_chart", "u_chart", "xmr"):
+                continue
+            method = replay_method(spec)
+            need = int(method.get("baseline_points"))  # type: ignore[arg-type]
+            points = monthly(built[indicator.id], indicator, as_of) if points is None else points
+            for task in spc_tasks(indicator, method, points):
+                if task.periods.size <= need:
+                    continue
+                fired, _ = spc_signals(task, dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+                found = [(s.fired, s.direction) for s in fired]
+                assert found == _brute_force(task, need), (indicator.id, task.unit)
+                charts += 1
+                signals += len(found)
+    assert charts > 50
+    assert signals > 20

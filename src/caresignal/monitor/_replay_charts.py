@@ -5,10 +5,10 @@
   signal on the day it crossed amber and, if it went on to red, a red signal on that day.
 - An **SPC chart** is replayed with its limits fixed on its first points (the catalogue's
   ``baseline_points``, else :data:`SPC_BASELINE_POINTS`), as Making Data Count advises for
-  monitoring: then the limits never depend on later months, and a month can only be flagged as the
-  latest point of the chart of the months up to it if the chart of the whole history flags it.
-  Those months are checked one by one on the chart up to them; each run of flagged months is one
-  signal, fired when the first of them was charted.
+  monitoring: then the limits never depend on later months, so the chart of the months up to any
+  month has the whole chart's lines, and the rules read back from that month give its type as the
+  latest point (:func:`caresignal.stats.spc.as_latest`, one pass over the chart). Each run of
+  flagged months is one signal, fired when the first of them was charted.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ from caresignal.monitor._scan_units import (
     day_of,
     month_end,
     spc_chart,
+    spc_options,
 )
 from caresignal.monitor.thresholds import ThresholdCache
+from caresignal.stats import spc
 
 __all__ = [
     "SPC_BASELINE_POINTS",
@@ -116,28 +118,28 @@ def replay_method(spec: MethodSpec) -> MethodSpec:
 def spc_signals(task: SpcTask, start: dt.date, end: dt.date) -> tuple[list[Fired], float]:
     """Every signal the unit's monthly chart fired, each on the last day of its first month.
 
-    The task's method must have its limits fixed (:func:`replay_method`). A unit is charted from
-    the month its baseline is complete.
+    The task's method must have its limits fixed (:func:`replay_method`), so that the chart as
+    it stood in any month after the baseline had the whole chart's lines; each month's type is
+    then the one it had as the latest point (:func:`caresignal.stats.spc.as_latest`). A unit is
+    charted from the month its baseline is complete.
     """
     need = int(task.method.get("baseline_points"))  # type: ignore[arg-type]
     if task.periods.size <= need:
         return [], 0.0
     whole = spc_chart(task)
-    flagged = np.flatnonzero(
-        np.isin(whole.point_type, ("special_cause_concern", "special_cause_improvement"))
+    options = spc_options(task.indicator, task.method)
+    kinds = spc.as_latest(
+        whole,
+        trend_points=options["trend_points"],
+        shift_points=options["shift_points"],
+        two_in_three=options["two_in_three"],
     )
     fired: list[Fired] = []
     previous: tuple[int, str] | None = None
-    for month in flagged[flagged >= need]:
-        prefix = replace(
-            task,
-            periods=task.periods[: month + 1],
-            numerator=task.numerator[: month + 1],
-            denominator=task.denominator[: month + 1],
-        )
-        kind = str(spc_chart(prefix).point_type[-1])
-        if kind == "common_cause":
+    for month in np.flatnonzero(kinds != "common_cause"):
+        if month < need:
             continue
+        kind = str(kinds[month])
         if previous is None or previous != (int(month) - 1, kind):
             direction = "concern" if kind == "special_cause_concern" else "improvement"
             day = month_end(day_of(task.periods[month]))

@@ -25,8 +25,11 @@ __all__ = [
     "ChartLines",
     "RuleOutcome",
     "RuleSettings",
+    "above",
     "apply_rules",
     "assurance_icon",
+    "group_starts",
+    "point_types",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -109,7 +112,7 @@ def apply_rules(lines: ChartLines, settings: RuleSettings) -> RuleOutcome:
         labels[high | low] = name
     any_high = np.logical_or.reduce([fired[name][0] for name in RULES])
     any_low = np.logical_or.reduce([fired[name][1] for name in RULES])
-    types = _point_types(any_high, any_low, IMPROVEMENT_DIRECTIONS[settings.improvement])
+    types = point_types(any_high, any_low, IMPROVEMENT_DIRECTIONS[settings.improvement])
     variation = _variation_icon(types[-1], bool(any_high[-1]), settings.improvement)
     return RuleOutcome(rule=readonly(labels), point_type=readonly(types), variation=variation)
 
@@ -119,12 +122,12 @@ def _fire_rules(
 ) -> dict[str, tuple[BoolArray, BoolArray]]:
     """Return, per rule, the points it flags high and low (excluded points: limits rule only)."""
     v = lines.values
-    fired = {"outside_limits": (_above(v, lines.upl), _above(lines.lpl, v))}
+    fired = {"outside_limits": (above(v, lines.upl), above(lines.lpl, v))}
     keep = np.flatnonzero(lines.included)
     kept = {f.name: getattr(lines, f.name)[keep] for f in fields(ChartLines)}
-    side = _above(kept["values"], kept["centre"]).astype(np.int64)
-    side -= _above(kept["centre"], kept["values"])
-    starts = _group_starts(kept["group"])
+    side = above(kept["values"], kept["centre"]).astype(np.int64)
+    side -= above(kept["centre"], kept["values"])
+    starts = group_starts(kept["group"])
     compact = {
         "trend": _trend(kept["values"], starts, settings.trend_points),
         "two_in_three": _two_in_three(kept, side, starts, settings.two_in_three),
@@ -139,7 +142,7 @@ def _fire_rules(
     return fired
 
 
-def _above(a: FloatArray, b: FloatArray) -> BoolArray:
+def above(a: FloatArray, b: FloatArray) -> BoolArray:
     """``a > b`` by more than floating-point rounding (a relative 1e-12).
 
     The centre of a constant series can differ from its values in the last bit (a mean of
@@ -149,7 +152,7 @@ def _above(a: FloatArray, b: FloatArray) -> BoolArray:
     return above
 
 
-def _group_starts(group: NDArray[np.int64]) -> BoolArray:
+def group_starts(group: NDArray[np.int64]) -> BoolArray:
     """True where a point starts a new limit group (runs never cross a group boundary)."""
     starts = np.ones(len(group), dtype=np.bool_)
     starts[1:] = group[1:] != group[:-1]
@@ -211,11 +214,11 @@ def _two_in_three(
     points between the near line and the process limit.
     """
     v = kept["values"]
-    beyond_high = _above(v, kept["near_upl"])
-    beyond_low = _above(kept["near_lpl"], v)
+    beyond_high = above(v, kept["near_upl"])
+    beyond_low = above(kept["near_lpl"], v)
     if logic == "legacy":
-        beyond_high &= ~_above(v, kept["upl"])
-        beyond_low &= ~_above(kept["lpl"], v)
+        beyond_high &= ~above(v, kept["upl"])
+        beyond_low &= ~above(kept["lpl"], v)
     return (
         _in_flagged_window(beyond_high, side == 1, starts),
         _in_flagged_window(beyond_low, side == -1, starts),
@@ -238,7 +241,7 @@ def _in_flagged_window(beyond: BoolArray, on_side: BoolArray, starts: BoolArray)
     return in_window & beyond
 
 
-def _point_types(high: BoolArray, low: BoolArray, direction: int) -> NDArray[np.object_]:
+def point_types(high: BoolArray, low: BoolArray, direction: int) -> NDArray[np.object_]:
     """Classify points: improvement wins when a point is flagged both ways."""
     types = np.full(len(high), "common_cause", dtype=object)
     if direction == 0:

@@ -3,6 +3,8 @@
 * :func:`xmr`: XmR (individuals) chart, limits mean ± 2.66·MR̄, as NHSRplotthedots computes them.
 * :func:`p_chart`, :func:`u_chart`, :func:`c_chart`: attribute charts, with Laney's p′ and u′.
 * :func:`run_chart` and :func:`runs_analysis`: median line and Anhøj's runs rules.
+* :func:`as_latest`: each point's type as a monthly look at the chart saw it, when it was the
+  latest point.
 
 Every control chart goes through one rules engine (outside limits > trend > two-in-three > shift)
 and returns a :class:`ControlChart` (:class:`XmRChart` or :class:`AttributeChart`), whose
@@ -23,6 +25,7 @@ from caresignal.stats._checks import (
     readonly,
 )
 from caresignal.stats._spc_build import ChartOptions, attribute_chart, chart_fields
+from caresignal.stats._spc_latest import as_latest
 from caresignal.stats._spc_limits import MDC_LIMIT_FACTOR, xmr_lines
 from caresignal.stats._spc_results import AttributeChart, ControlChart, XmRChart
 from caresignal.stats._spc_runs import (
@@ -41,6 +44,7 @@ __all__ = [
     "RunsAnalysis",
     "XmRChart",
     "anhoej_thresholds",
+    "as_latest",
     "c_chart",
     "p_chart",
     "run_chart",
