@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from caresignal.stats import spc
+from caresignal.stats._spc_latest import group_latest_types
+from caresignal.stats._spc_rules import ChartLines, RuleSettings
 
 BASELINE = 12
 
@@ -23,7 +25,7 @@ def _series(seed: int, n: int = 60) -> tuple[np.ndarray, np.ndarray]:
     size = rng.integers(40, 400, n).astype(float)
     rate = 0.2 + 0.05 * np.sin(np.arange(n) / 4.0)
     rate[30:40] += 0.08  # a shift
-    rate[45:53] += np.linspace(0.0, 0.15, 8)  # a trend
+    rate[45:53] += np.linspace(0.0, 0.15, 8)[: max(0, min(n, 53) - 45)]  # a trend
     count = rng.binomial(size.astype(int), np.clip(rate, 0.01, 0.99)).astype(float)
     return count, size
 
@@ -90,3 +92,35 @@ def test_a_run_flags_only_the_point_that_completes_it() -> None:
     chart = spc.xmr(values, baseline_points=12)
     assert list(chart.rule[12:]) == ["shift"] * 7
     assert list(spc.as_latest(chart)[12:]) == ["common_cause"] * 6 + ["special_cause_neither"]
+
+
+@pytest.mark.parametrize("make", [_xmr, _p, _u])
+@pytest.mark.parametrize("shift_points", [6, 7, 9])
+def test_the_latest_point_of_each_group_reads_only_the_last_months(
+    make: Chart, shift_points: int
+) -> None:
+    """Many series laid end to end as limit groups: the type of each group's last point, read
+    from its last few points, is the whole chart's type of that point."""
+    lengths = np.tile([14, 30, 60, 8], 10)
+    pieces = [_series(seed, n=int(n)) for seed, n in enumerate(lengths)]
+    for count, size in pieces[::3]:  # a third of the series end on a rise
+        count[-9:] = np.minimum(size[-9:], np.round(count[-9:] + 0.1 * size[-9:]))
+    count = np.concatenate([c for c, _ in pieces])
+    size = np.concatenate([s for _, s in pieces])
+    ends = np.cumsum([c.size for c, _ in pieces]).astype(np.int64)
+    options = {"improvement": "increase", "shift_points": shift_points, "trend_points": 6}
+    whole = make(count, size, rebase_at=ends[:-1], **options)
+    settings = RuleSettings("increase", 6, shift_points, "current")
+    lines = ChartLines(
+        values=np.asarray(whole.values),
+        centre=np.asarray(whole.centre),
+        lpl=np.asarray(whole.lpl),
+        upl=np.asarray(whole.upl),
+        near_lpl=np.asarray(whole.near_lpl),
+        near_upl=np.asarray(whole.near_upl),
+        group=np.asarray(whole.group),
+        included=~np.asarray(whole.excluded),
+    )
+    latest = group_latest_types(lines, settings, ends)
+    assert list(latest) == list(whole.point_type[ends - 1])
+    assert (latest != "common_cause").sum() >= 5

@@ -9,11 +9,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from caresignal.stats._checks import check_finite_scalar, check_positive, readonly
-from caresignal.stats._spc_limits import FloatArray, LimitGroups, attribute_lines, limit_groups
+from caresignal.stats._spc_limits import (
+    AttributeSpread,
+    FloatArray,
+    LimitGroups,
+    attribute_lines,
+    limit_groups,
+)
 from caresignal.stats._spc_results import AttributeChart
 from caresignal.stats._spc_rules import ChartLines, RuleSettings, apply_rules, assurance_icon
 
-__all__ = ["ChartOptions", "attribute_chart", "chart_fields"]
+__all__ = ["ChartOptions", "attribute_chart", "chart_fields", "scaled_attribute_lines"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,17 +90,34 @@ def attribute_chart(
 ) -> AttributeChart:
     """Build a p/p′ (``binomial``) or u/u′/c chart from counts and sizes."""
     options.rules()  # check the rule options before any arithmetic
-    scale = check_positive("multiplier", multiplier)
     laney = chart.endswith("_prime")
+    lines, groups, spread = scaled_attribute_lines(
+        count, size, binomial=binomial, laney=laney, multiplier=multiplier, options=options
+    )
+    return AttributeChart(
+        **chart_fields(lines, groups, options),
+        chart=chart,
+        sigma=readonly(spread.sigma * check_positive("multiplier", multiplier)),
+        sigma_z=readonly(spread.sigma_z),
+    )
+
+
+def scaled_attribute_lines(
+    count: FloatArray,
+    size: FloatArray,
+    *,
+    binomial: bool,
+    laney: bool,
+    multiplier: float,
+    options: ChartOptions,
+) -> tuple[ChartLines, LimitGroups, AttributeSpread]:
+    """The lines of a p/p′ (``binomial``) or u/u′/c chart, times ``multiplier``, its limit
+    groups and its (unscaled) spread: what the rules read, without applying them."""
+    scale = check_positive("multiplier", multiplier)
     groups = options.groups(len(count), minimum_basis=2 if laney else 1)
     lines, spread = attribute_lines(
         count, size, groups, binomial=binomial, laney=laney, screen=bool(options.screen_outliers)
     )
     names = ("values", "centre", "lpl", "upl", "near_lpl", "near_upl")
     lines = replace(lines, **{name: getattr(lines, name) * scale for name in names})
-    return AttributeChart(
-        **chart_fields(lines, groups, options),
-        chart=chart,
-        sigma=readonly(spread.sigma * scale),
-        sigma_z=readonly(spread.sigma_z),
-    )
+    return lines, groups, spread

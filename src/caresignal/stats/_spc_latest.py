@@ -34,7 +34,7 @@ from caresignal.stats._spc_rules import (
     point_types,
 )
 
-__all__ = ["as_latest", "latest_types"]
+__all__ = ["as_latest", "group_latest_types", "latest_types"]
 
 
 def as_latest(
@@ -166,3 +166,35 @@ def _window(beyond: BoolArray, on_side: BoolArray, starts: BoolArray) -> BoolArr
     count = beyond[:-2].astype(np.int64) + beyond[1:-1] + beyond[2:]
     flagged[2:] = same_group & all_side & (count >= 2) & beyond[2:]
     return flagged
+
+
+def group_latest_types(
+    lines: ChartLines, settings: RuleSettings, ends: NDArray[np.int64]
+) -> NDArray[np.object_]:
+    """The type of the last point of each limit group (``ends`` are the groups' ends, as
+    positions one past their last points), as the whole chart would give it.
+
+    The last point of a group is the latest point of the group's part of the chart, so its type
+    is the one :func:`latest_types` gives; those rules read back at most as many points as the
+    longest rule's run, so only that many points of each group are read.
+    """
+    if not lines.included.all():  # excluded points leave the runs: read every point
+        return latest_types(lines, settings)[ends - 1]
+    reach = max(settings.shift_points, settings.trend_points, 3)
+    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    first = np.maximum(starts, ends - reach)
+    counts = ends - first
+    at = np.repeat(first - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    picked = at + np.arange(int(counts.sum()))
+    part = ChartLines(
+        values=lines.values[picked],
+        centre=lines.centre[picked],
+        lpl=lines.lpl[picked],
+        upl=lines.upl[picked],
+        near_lpl=lines.near_lpl[picked],
+        near_upl=lines.near_upl[picked],
+        group=np.repeat(np.arange(ends.size, dtype=np.int64), counts),
+        included=np.ones(picked.size, dtype=np.bool_),
+    )
+    latest: NDArray[np.object_] = latest_types(part, settings)[np.cumsum(counts) - 1]
+    return latest
