@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from caresignal.monitor._scan_cusum import Episode, episodes, reset_threshold
 from caresignal.monitor._scan_words import count, month, ratio_interval
@@ -92,6 +93,17 @@ def test_ratio_interval_matches_r_poisson_test() -> None:
     assert ratio_interval(0, 1.0) == pytest.approx((0.0, 3.688879454), abs=1e-8)
     assert ratio_interval(51, 30.1) == pytest.approx((1.261556473, 2.227760179), abs=1e-8)
     assert ratio_interval(3, 0.0) == (None, None)
+
+
+@pytest.mark.parametrize("level", [0.95, 0.99, 0.998])
+def test_ratio_interval_is_exactly_the_chi_squared_quantiles(level: float) -> None:
+    """The Garwood limits taken from the gamma quantiles directly are scipy.stats.chi2.ppf's own
+    numbers, to the last bit (the textbook formula χ²(α/2; 2O)/2 and χ²(1 − α/2; 2O + 2)/2)."""
+    alpha = 1.0 - level
+    for observed in [*range(200), 1000, 5000, 12345]:
+        low = 0.0 if observed == 0 else float(stats.chi2.ppf(alpha / 2, 2 * observed)) / 2
+        high = float(stats.chi2.ppf(1 - alpha / 2, 2 * observed + 2)) / 2
+        assert ratio_interval(observed, 1.0, level) == (low, high)
 
 
 def test_words() -> None:

@@ -224,7 +224,13 @@ def _merged(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     if new.height == 0:
         return old
     before, after = old.get_column("unit"), new.get_column("unit")
-    ahead = after.search_sorted(before, side="left").to_numpy()  # new rows of earlier units
+    # The new rows of earlier units, found once per kept unit (the kept rows of a unit are
+    # together) rather than once per kept row.
+    runs = before.rle()
+    firsts = runs.struct.field("value")
+    ahead = np.repeat(
+        after.search_sorted(firsts, side="left").to_numpy(), runs.struct.field("len").to_numpy()
+    )
     behind = before.search_sorted(after, side="right").to_numpy()  # kept rows up to the unit
     order = np.empty(old.height + new.height, dtype=np.int64)
     order[np.arange(old.height) + ahead] = np.arange(old.height)

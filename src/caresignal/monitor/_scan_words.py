@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import math
 
-from scipy import stats
+from scipy import special
 
 from caresignal.monitor._catalogue_types import Indicator
 
@@ -52,9 +52,12 @@ def ratio_interval(
 def _poisson_limits(observed: float, level: float) -> tuple[float, float]:
     """The Garwood limits of a Poisson mean for ``observed`` events (kept: findings of a scan
     share their counts, and each quantile costs a root search)."""
+    # χ²(q; 2k)/2 is the gamma quantile of shape k, which scipy.stats.chi2.ppf itself computes
+    # (as 2·gammaincinv(df/2, q)); calling it directly gives the same numbers without the
+    # distribution's argument handling, which costs a hundred times more.
     alpha = 1.0 - level
-    low = 0.0 if observed <= 0 else float(stats.chi2.ppf(alpha / 2, 2 * observed)) / 2
-    high = float(stats.chi2.ppf(1 - alpha / 2, 2 * observed + 2)) / 2
+    low = 0.0 if observed <= 0 else float(special.gammaincinv(observed, alpha / 2))
+    high = float(special.gammaincinv(observed + 1, 1 - alpha / 2))
     return low, high
 
 
