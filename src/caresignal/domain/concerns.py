@@ -114,7 +114,9 @@ class Concern:
     whether it was agreed rather than defaulted) and ``explanation_due`` (six calendar months
     after ``received_on``, met by ``explained_on`` or a final response). ``deadline``, ``rung``
     and ``escalated_on`` belong to the escalation ladder, as for actions. ``anonymous``: nothing
-    identifying was kept. ``version`` goes up with every change.
+    identifying was kept. ``version`` goes up with every change. ``episode_ids`` are the linked
+    signal episodes and ``incident_references`` the references of the linked patient-safety
+    incidents in the trust's incident system (LFPSE, Datix), in the order they were linked.
     """
 
     id: int
@@ -150,6 +152,7 @@ class Concern:
     version: int
     created_at: datetime
     updated_at: datetime
+    incident_references: tuple[str, ...] = ()
 
     def is_overdue(self, as_of: date) -> bool:
         """Whether the trust still owes the person something and its deadline was before
@@ -184,6 +187,7 @@ class Concern:
             "hcat_category": self.hcat_category,
             "severity": None if self.severity is None else self.severity.value,
             "episode_ids": list(self.episode_ids),
+            "incident_references": list(self.incident_references),
             "duty_of_candour": self.duty_of_candour,
             "source_reference": self.source_reference,
             "rung": self.rung,

@@ -63,6 +63,7 @@ def _to_concern(row: ConcernRow) -> Concern:
         escalated_on=row.escalated_on, version=row.version,
         created_at=datetime.fromisoformat(row.created_at),
         updated_at=datetime.fromisoformat(row.updated_at),
+        incident_references=tuple(json.loads(row.incident_references)),
     )  # fmt: skip
 
 
@@ -83,6 +84,7 @@ def _fill(row: ConcernRow, concern: Concern) -> None:
     row.state = concern.state.value
     row.severity = None if concern.severity is None else concern.severity.value
     row.episode_ids = json.dumps(list(concern.episode_ids))
+    row.incident_references = json.dumps(list(concern.incident_references))
     row.created_at = concern.created_at.isoformat()
     row.updated_at = concern.updated_at.isoformat()
 

@@ -18,7 +18,7 @@ __all__ = ["HEAD", "current_revision", "downgrade", "upgrade"]
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: The newest migration.
-HEAD = "0006"
+HEAD = "0007"
 
 
 def _config(engine: Engine) -> Config:

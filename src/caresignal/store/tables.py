@@ -317,8 +317,9 @@ class ConcernRow(Base):
     """A concern raised by a patient, a family or a member of staff (docs/concerns.md).
 
     ``token_hash`` is the SHA-256 of the private follow-up token, never the token itself;
-    ``episode_ids`` a JSON list of linked signal episodes; ``source_reference`` the previous
-    system's reference of an imported concern. ``deadline``, ``rung`` and ``escalated_on`` belong
+    ``episode_ids`` a JSON list of linked signal episodes; ``incident_references`` a JSON list of
+    the linked patient-safety incidents' references; ``source_reference`` the previous system's
+    reference of an imported concern. ``deadline``, ``rung`` and ``escalated_on`` belong
     to the escalation ladder.
     """
 
@@ -350,6 +351,7 @@ class ConcernRow(Base):
     hcat_category: Mapped[str | None] = mapped_column(String(64))
     severity: Mapped[str | None] = mapped_column(String(16))
     episode_ids: Mapped[str] = mapped_column(Text)
+    incident_references: Mapped[str] = mapped_column(Text, server_default="[]")
     duty_of_candour: Mapped[bool | None] = mapped_column(Boolean)
     source_reference: Mapped[str | None] = mapped_column(String(200), unique=True)
     rung: Mapped[int] = mapped_column(Integer)

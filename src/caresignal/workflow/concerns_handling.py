@@ -1,5 +1,6 @@
-"""Use cases of concerns for the trust: read them, acknowledge, triage, agree a response date,
-reply, send the final response, close (docs/concerns.md).
+"""Use cases of concerns for the trust: read them, acknowledge, triage, link and unlink
+patient-safety incidents, agree a response date, reply, send the final response, close
+(docs/concerns.md).
 
 Only a user holding a role with concern access
 (:data:`~caresignal.workflow.concern_rules.CONCERN_ROLES`) in the concern's organisation or
@@ -42,6 +43,10 @@ from caresignal.workflow.concern_rules import (
     parse_hcat,
 )
 from caresignal.workflow.concerns import record, with_deadline
+from caresignal.workflow.concerns_incidents import (
+    check_incident_reference,
+    check_incident_references,
+)
 
 __all__ = [
     "ConcernDetail",
@@ -49,15 +54,19 @@ __all__ = [
     "agree_response_date",
     "close",
     "get_concern",
+    "link_incident",
     "list_concerns",
     "reply",
     "respond",
     "triage",
+    "unlink_incident",
 ]
 
 S = ConcernState
 #: States in which the trust is still working towards the final response.
 WORKING = {S.ACKNOWLEDGED, S.TRIAGED, S.REOPENED}
+#: States in which incidents may be linked or unlinked: acknowledged, and not yet closed.
+LINKING = WORKING | {S.RESPONDED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,14 +175,17 @@ def triage(
     severity: Severity,
     duty_of_candour: bool,
     episode_ids: Sequence[int] = (),
+    incident_references: Sequence[str] | None = None,
     organisation: str | None = None,
     actor: str,
     clock: Clock,
     reason: str = "triaged",
 ) -> Concern:
     """Code the concern (HCAT category, hence its domain, and severity), link the signal
-    episodes it bears on, say whether the duty of candour applies, and (``organisation``) move
-    it to the unit it is about, where the actor also needs concern access."""
+    episodes it bears on and (``incident_references``, when given: they replace those linked)
+    the patient-safety incidents recorded about it, say whether the duty of candour applies,
+    and (``organisation``) move it to the unit it is about, where the actor also needs concern
+    access."""
     domain, chosen = parse_hcat(category)
     noted: dict[str, Any] = {}
 
@@ -188,6 +200,9 @@ def triage(
                 raise UnknownError(
                     f"there is no signal episode {number}", hint="see `caresignal signals list`"
                 )
+        incidents = concern.incident_references
+        if incident_references is not None:
+            incidents = check_incident_references(incident_references)
         moved = organisation or concern.organisation
         if moved != concern.organisation:
             access.authorise(session, actor, CONCERN_ROLES, moved, "move it there", "a concern")
@@ -195,11 +210,75 @@ def triage(
             concern, state=S.TRIAGED, hcat_domain=domain, hcat_category=chosen,
             severity=severity, duty_of_candour=duty_of_candour,
             episode_ids=tuple(sorted(set(episode_ids))), organisation=moved,
+            incident_references=incidents,
         )  # fmt: skip
 
     return _change(
         sessions, concern_id, actor=actor, clock=clock, allowed=WORKING, doing="be triaged",
         action="concern.triage", reason=reason, change=coded, noted=noted,
+    )  # fmt: skip
+
+
+def link_incident(
+    sessions: sessionmaker[Session],
+    concern_id: int,
+    reference: str,
+    *,
+    actor: str,
+    clock: Clock,
+    expected_version: int | None = None,
+) -> Concern:
+    """Link the patient-safety incident ``reference`` (of the trust's incident system) to an
+    acknowledged concern that is not closed; refused if it is linked already. The reference is
+    checked after the concern is found, its version and its state (as every move's rules)."""
+    kept = reference.strip()
+
+    def linked(_: Session, concern: Concern) -> Concern:
+        check_incident_reference(kept)
+        if kept in concern.incident_references:
+            raise ConcernRuleError(
+                f"the incident {kept} is already linked to concern {concern.reference}",
+                hint=f"see `caresignal concerns show {concern.id}`",
+            )
+        incidents = check_incident_references((*concern.incident_references, kept))
+        return replace(concern, incident_references=incidents)
+
+    return _change(
+        sessions, concern_id, actor=actor, clock=clock, allowed=LINKING,
+        doing="have an incident linked", action="concern.link_incident",
+        reason=f"incident {kept} linked", change=linked, expected_version=expected_version,
+        noted={"incident": kept},
+    )  # fmt: skip
+
+
+def unlink_incident(
+    sessions: sessionmaker[Session],
+    concern_id: int,
+    reference: str,
+    *,
+    actor: str,
+    clock: Clock,
+    expected_version: int | None = None,
+) -> Concern:
+    """Unlink the patient-safety incident ``reference`` from a concern that is not closed;
+    refused if it is not linked."""
+    kept = reference.strip()
+
+    def unlinked(_: Session, concern: Concern) -> Concern:
+        check_incident_reference(kept)
+        if kept not in concern.incident_references:
+            raise ConcernRuleError(
+                f"the incident {kept} is not linked to concern {concern.reference}",
+                hint=f"see `caresignal concerns show {concern.id}` for the incidents linked",
+            )
+        rest = tuple(r for r in concern.incident_references if r != kept)
+        return replace(concern, incident_references=rest)
+
+    return _change(
+        sessions, concern_id, actor=actor, clock=clock, allowed=LINKING,
+        doing="have an incident unlinked", action="concern.unlink_incident",
+        reason=f"incident {kept} unlinked", change=unlinked, expected_version=expected_version,
+        noted={"incident": kept},
     )  # fmt: skip
 
 
