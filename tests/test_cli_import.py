@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from caresignal.cli import app
 from caresignal.data.dataset import Dataset
+from caresignal.data.synth import TABLES
 
 StateOf = Callable[[Path], dict[str, bytes]]
 EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
@@ -113,13 +114,13 @@ def test_synth_builds_a_ready_data_directory_once(directory_state: StateOf, tmp_
     args = ["synth", "--out", str(data), "--scale", "small", "--seed", "7", "--json"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert [row["status"] for row in json.loads(first.stdout)] == ["loaded"] * 7
+    assert [row["status"] for row in json.loads(first.stdout)] == ["loaded"] * len(TABLES)
     truth = json.loads((data / "truth.json").read_text(encoding="utf-8"))
     assert truth
     before = directory_state(data)
     again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
-    assert [row["status"] for row in json.loads(again.stdout)] == ["already_loaded"] * 7
+    assert [row["status"] for row in json.loads(again.stdout)] == ["already_loaded"] * len(TABLES)
     assert directory_state(data) == before
 
 

@@ -151,7 +151,28 @@ def _concern_rules(_: pl.DataFrame) -> dict[str, pl.Expr]:
     }
 
 
-#: Each table's rules, as expressions true on the rows that break them.
+def _encounter_rules(_: pl.DataFrame) -> dict[str, pl.Expr]:
+    return {
+        "discharge before admission": pl.col("discharge_datetime") < pl.col("admission_datetime"),
+        "in the future": pl.max_horizontal("admission_datetime", "discharge_datetime").dt.date()
+        > END,
+    }
+
+
+def _observation_rules(frame: pl.DataFrame) -> dict[str, pl.Expr]:
+    values = [name for name in frame.columns if name not in ("encounter_id", "spo2_scale")][1:]
+    return {
+        "no values": pl.all_horizontal(pl.col(name).is_null() for name in values),
+        "in the future": pl.col("observation_datetime").dt.date() > END,
+    }
+
+
+def _response_rules(_: pl.DataFrame) -> dict[str, pl.Expr]:
+    return {"in the future": pl.col("response_datetime").dt.date() > END}
+
+
+#: Each table's rules, as expressions true on the rows that break them (the ward-care tables'
+#: rules across tables, within the stay, are checked in test_synth_observations.py).
 RULES = {
     "organisations": _organisation_rules,
     "births": _birth_rules,
@@ -160,6 +181,9 @@ RULES = {
     "staffing": _staffing_rules,
     "recommendations": _recommendation_rules,
     "concerns": _concern_rules,
+    "encounters": _encounter_rules,
+    "observations": _observation_rules,
+    "responses": _response_rules,
 }
 
 

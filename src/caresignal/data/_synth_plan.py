@@ -26,6 +26,7 @@ from caresignal.data._synth_problems import (
 )
 from caresignal.data._synth_scales import END_DATE, ScaleSpec, stream
 from caresignal.data._synth_texts import SITE_KINDS, place_names, trust_codes
+from caresignal.data._synth_vitals import with_bedside
 
 __all__ = ["REGIONS", "Plan", "Sites", "Trusts", "Wards", "build_plan"]
 
@@ -290,7 +291,7 @@ def build_plan(spec: ScaleSpec, seed: int) -> Plan:
     paediatric = _paediatric(seed, spec, trusts, sites)
     failing = _failing_ward(problem_rng, paediatric, {p.trust_code for p in problems})
     where = (paediatric.trust[failing], paediatric.site[failing], paediatric.code[failing])
-    problems.append(ward_problem(spec.start, spec.timeline, where))
+    problems.append(with_bedside(ward_problem(spec.start, spec.timeline, where)))
     return Plan(
         spec=spec,
         seed=seed,

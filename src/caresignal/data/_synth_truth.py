@@ -28,8 +28,10 @@ from caresignal.data._synth_model import (
     STILLBIRTH_TIMING,
     LogisticModel,
 )
+from caresignal.data._synth_observations import bedside_truth
 from caresignal.data._synth_outcomes import odds_ratios, risk
 from caresignal.data._synth_plan import Plan, Wards
+from caresignal.data._synth_vitals import BEDSIDE_INDICATORS
 from caresignal.data._synth_wards import INDICATORS
 
 __all__ = ["build_truth", "true_risk"]
@@ -103,8 +105,9 @@ def build_truth(plan: Plan) -> dict[str, Any]:
             "emergency_department": _wards(plan.emergency, "attendances_per_month"),
             "adult_ward": _wards(plan.adult, "stays_per_year"),
         },
-        "indicators": INDICATORS,
+        "indicators": {**INDICATORS, **BEDSIDE_INDICATORS},
         "problems": [problem.to_dict() for problem in plan.problems],
+        "bedside": bedside_truth(plan),
     }
 
 

@@ -333,8 +333,11 @@ def import_synthetic(
 
     Each table is generated (one at a time, to bound memory), written as a Parquet file in a
     scratch folder inside the data directory, imported with :func:`import_files` exactly as a
-    user's file would be, and deleted. Then ``truth.json`` is written beside the ledger. Running it
-    again with the same scale and seed changes nothing (the content is already loaded).
+    user's file would be, and deleted. The ward-care tables (encounters, observations and
+    responses, whose rows name each other's stays) are checked and loaded together with
+    :func:`import_together`: all three, or none. Then ``truth.json`` is written beside the
+    ledger. Running it again with the same scale and seed changes nothing (the content is
+    already loaded).
     ``exposure_indicators`` are the counts indicators whose denominator is an exposure, as the
     indicator catalogue declares them (:meth:`Catalogue.exposure_indicators`).
 
@@ -343,14 +346,21 @@ def import_synthetic(
     list of ImportResult
         One per table, in the order of :data:`caresignal.data.schema.SCHEMAS`.
     """
-    from caresignal.data.synth import generate_truth, iter_tables, write_table
+    from caresignal.data.synth import (
+        TABLES,
+        WARD_CARE_TABLES,
+        generate_truth,
+        iter_tables,
+        write_table,
+    )
 
     truth = generate_truth(scale, seed)  # checks scale and seed before anything is written
     scratch = dataset.directory / ".synth"
     scratch.mkdir(exist_ok=True)
     results = []
+    files = [name for name in TABLES if name not in WARD_CARE_TABLES]
     try:
-        for name, frame in iter_tables(scale, seed):
+        for name, frame in iter_tables(scale, seed, tables=files):
             if on_stage is not None:
                 on_stage(f"{name}: generated {frame.height:,} rows")
             path = write_table(frame, scratch / f"{name}.parquet", format="parquet")
@@ -366,11 +376,21 @@ def import_synthetic(
             )
             results.append(result)
             path.unlink()
+        frames = dict(iter_tables(scale, seed, tables=WARD_CARE_TABLES))
+        if on_stage is not None:
+            rows = ", ".join(f"{name} {frame.height:,}" for name, frame in frames.items())
+            on_stage(f"ward care: generated {rows} rows")
+        results += import_together(
+            dataset, frames, source=_WARD_CARE_SOURCE, clock=clock, imported_by=imported_by
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _write_truth(dataset.directory / TRUTH, truth)
     return results
 
+
+#: The source the ledger names for the synthetic ward-care tables, which are loaded together.
+_WARD_CARE_SOURCE = "synthetic ward care (encounters, observations and responses)"
 
 #: The synthetic dataset's truth file, beside the ledger in the data directory.
 TRUTH = "truth.json"

@@ -2,10 +2,11 @@
 
 :func:`generate` draws every input table of :mod:`caresignal.data.schema` for a fictional country:
 trusts, maternity sites and their units, births with outcomes from documented logistic models,
-adult ward stays, monthly ward and emergency department counts, staffing, concerns and
-recommendations. Five problems are injected (a slow decline, a sudden failure, a hard case mix with
-good care, a Kettering-like paediatric ward and a recovery), and ``truth`` records each of them with
-the models, their coefficients and every site's random effect, so that a monitoring method can be
+adult ward stays, monthly ward and emergency department counts, staffing, concerns,
+recommendations, and stays with their bedside observations and responses on paediatric and adult
+wards. Five problems are injected (a slow decline, a sudden failure, a hard case mix with good care,
+a Kettering-like paediatric ward and a recovery), and ``truth`` records each of them with the
+models, their coefficients and every site's random effect, so that a monitoring method can be
 scored against what really happened. The same scale and seed always give the same tables, whatever
 the day: the data end on :data:`END_DATE`.
 
@@ -31,6 +32,11 @@ import polars as pl
 from caresignal.data._synth_admissions import admissions_table
 from caresignal.data._synth_births import births_table
 from caresignal.data._synth_concerns import concerns_table, recommendations_table
+from caresignal.data._synth_observations import (
+    encounters_table,
+    observations_table,
+    responses_table,
+)
 from caresignal.data._synth_organisations import organisations_table
 from caresignal.data._synth_plan import Plan, build_plan
 from caresignal.data._synth_scales import END_DATE, SCALES, Scale
@@ -45,6 +51,7 @@ __all__ = [
     "FORMATS",
     "SCALES",
     "TABLES",
+    "WARD_CARE_TABLES",
     "Format",
     "Scale",
     "SynthError",
@@ -68,9 +75,13 @@ _BUILDERS: dict[str, Callable[[Plan], pl.DataFrame]] = {
     "staffing": staffing_table,
     "recommendations": recommendations_table,
     "concerns": concerns_table,
+    "encounters": encounters_table,
+    "observations": observations_table,
+    "responses": responses_table,
 }
-#: The tables generated, in the order of :data:`caresignal.data.schema.SCHEMAS` (the ward-care
-#: tables, encounters, observations and responses, are not generated yet).
+#: The ward-care tables, which name each other's stays and are imported together.
+WARD_CARE_TABLES: tuple[str, ...] = ("encounters", "observations", "responses")
+#: The tables generated, in the order of :data:`caresignal.data.schema.SCHEMAS`.
 TABLES: tuple[str, ...] = tuple(name for name in SCHEMAS if name in _BUILDERS)
 
 
