@@ -1,5 +1,5 @@
-"""The concern commands: ``caresignal concerns list|show|ack|triage|reply|respond|close|export``,
-and
+"""The concern commands: ``caresignal concerns
+list|show|ack|triage|link-incident|unlink-incident|reply|respond|close|export``, and
 ``caresignal import concerns FILE`` into the store (docs/cli.md, docs/concerns.md). Thin: each
 calls one use case of :mod:`caresignal.workflow.concerns_handling`."""
 
@@ -28,6 +28,9 @@ concerns_app = typer.Typer(
 )
 ConcernId = Annotated[int, typer.Argument(help="The concern's number (see `concerns list`).")]
 TextOption = Annotated[str, typer.Option("--text", help="What is sent to the person.")]
+IncidentArgument = Annotated[
+    str, typer.Argument(help="The incident's reference in the trust's incident system.")
+]
 
 
 def _line(concern: Concern) -> str:
@@ -96,6 +99,11 @@ def concerns_show(
     out.print(f"Received {c.received_on}; acknowledge by {c.acknowledge_by}; response due "
               f"{c.response_due}; explanation due {c.explanation_due}; version {c.version}.",
               soft_wrap=True)  # fmt: skip
+    if c.episode_ids or c.incident_references:
+        signals = ", ".join(f"#{number}" for number in c.episode_ids) or "none"
+        incidents = ", ".join(c.incident_references) or "none"
+        out.print(f"Linked signals: {signals}; linked incidents: {incidents}.", soft_wrap=True,
+                  markup=False)  # fmt: skip
     out.print(c.text, soft_wrap=True, markup=False)
     for event in detail.events:
         out.print(f"{event.at:%Y-%m-%d} {event.kind.value} ({event.actor}): {event.text}",
@@ -131,12 +139,21 @@ def concerns_triage(
     signal: Annotated[
         list[int] | None, typer.Option("--signal", help="A linked signal episode (repeat).")
     ] = None,
+    incident: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--incident",
+            help="A linked patient-safety incident's reference, such as W12345 (repeat; given, "
+            "they replace those linked).",
+        ),
+    ] = None,
     respond_by: Annotated[
         str | None, typer.Option("--respond-by", help="The response date agreed (YYYY-MM-DD).")
     ] = None,
     data_dir: DataDirOption = None, by: ByOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """Code a concern (HCAT category and severity), link signals, and agree a response date."""
+    """Code a concern (HCAT category and severity), link signals and patient-safety incidents,
+    and agree a response date."""
     from caresignal._cli_common import _day
     from caresignal.workflow.concern_rules import parse_severity
     from caresignal.workflow.concerns_handling import agree_response_date, triage
@@ -146,11 +163,42 @@ def concerns_triage(
     with _store(data_dir) as sessions:
         done = triage(
             sessions, concern_id, category=category, severity=level, duty_of_candour=candour,
-            episode_ids=signal or (), actor=actor, clock=SystemClock(),
+            episode_ids=signal or (), incident_references=incident, actor=actor,
+            clock=SystemClock(),
         )  # fmt: skip
         if due is not None:
             done = agree_response_date(sessions, concern_id, due, actor=actor, clock=SystemClock())
     _done(done, as_json, "triaged")
+
+
+@concerns_app.command("link-incident")
+@_translate_errors
+def concerns_link_incident(
+    concern_id: ConcernId, reference: IncidentArgument, data_dir: DataDirOption = None,
+    by: ByOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Link a patient-safety incident (its reference in LFPSE, Datix or the like) to a concern."""
+    from caresignal.workflow.concerns_handling import link_incident
+
+    with _store(data_dir) as sessions:
+        done = link_incident(sessions, concern_id, reference, actor=by or getpass.getuser(),
+                             clock=SystemClock())  # fmt: skip
+    _done(done, as_json, f"is linked to the incident {reference.strip()}")
+
+
+@concerns_app.command("unlink-incident")
+@_translate_errors
+def concerns_unlink_incident(
+    concern_id: ConcernId, reference: IncidentArgument, data_dir: DataDirOption = None,
+    by: ByOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Unlink a patient-safety incident from a concern."""
+    from caresignal.workflow.concerns_handling import unlink_incident
+
+    with _store(data_dir) as sessions:
+        done = unlink_incident(sessions, concern_id, reference, actor=by or getpass.getuser(),
+                               clock=SystemClock())  # fmt: skip
+    _done(done, as_json, f"is no longer linked to the incident {reference.strip()}")
 
 
 @concerns_app.command("reply")

@@ -210,6 +210,14 @@ CHANGES: dict[str, tuple[dict[str, str], tuple[str, str], tuple[str, str]]] = {
     "/api/v1/concerns/{concern}/triage": (
         {"category": "safety", "severity": "high", "duty_of_candour": "no"},
         ("BBBBNBNNNNNN1", "NNNNNNNBNNNN1"), ("BBBBNBNNNNNN3", "NNNNNNNBNNNN3")),
+    # Linking or unlinking an incident: a stale version (409) comes before the rules (a received
+    # concern takes no incident yet); without concern access, not found.
+    "/api/v1/concerns/{concern}/incidents": (
+        {"reference": "W12345", "version": STALE},
+        ("CCCCNCNNNNNN1", "NNNNNNNCNNNN1"), ("CCCCNCNNNNNN3", "NNNNNNNCNNNN3")),
+    "/api/v1/concerns/{concern}/incidents/remove": (
+        {"reference": "W12345", "version": STALE},
+        ("CCCCNCNNNNNN1", "NNNNNNNCNNNN1"), ("CCCCNCNNNNNN3", "NNNNNNNCNNNN3")),
     "/api/v1/concerns/{concern}/response-date": (
         {"due": "2027-01-29"},
         ("BBBBNBNNNNNN1", "NNNNNNNBNNNN1"), ("BBBBNBNNNNNN3", "NNNNNNNBNNNN3")),

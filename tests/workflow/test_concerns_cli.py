@@ -84,3 +84,35 @@ def test_the_concern_commands(run: CliRunner, people: sessionmaker[Session]) -> 
                            "--severity", "high", "--by", "analyst"])  # fmt: skip
     assert bad.exit_code == 2
     assert "Hint:" in bad.output
+
+
+def test_incidents_are_linked_at_triage_and_later_from_the_command_line(
+    run: CliRunner, people: sessionmaker[Session]
+) -> None:
+    number = str(raise_concern(people).concern.id)
+    assert run.invoke(app, ["concerns", "ack", number, "--by", "analyst"]).exit_code == 0
+    triaged = run.invoke(app, ["concerns", "triage", number, "--category", "safety",
+                               "--severity", "high", "--incident", "W12345", "--incident",
+                               "DW/2026/0042", "--by", "analyst", "--json"])  # fmt: skip
+    assert triaged.exit_code == 0, triaged.output
+    assert json.loads(triaged.stdout)["incident_references"] == ["W12345", "DW/2026/0042"]
+    linked = run.invoke(app, ["concerns", "link-incident", number, "LFPSE-2026-001234",
+                              "--by", "lead"])  # fmt: skip
+    assert linked.exit_code == 0, linked.output
+    assert "is linked to the incident LFPSE-2026-001234" in linked.output
+    unlinked = run.invoke(app, ["concerns", "unlink-incident", number, "W12345", "--by", "lead"])
+    assert unlinked.exit_code == 0, unlinked.output
+    shown = run.invoke(app, ["concerns", "show", number, "--by", "analyst"])
+    assert "linked incidents: DW/2026/0042, LFPSE-2026-001234." in shown.output
+    again = run.invoke(app, ["concerns", "triage", number, "--category", "safety",
+                             "--severity", "high", "--by", "analyst", "--json"])  # fmt: skip
+    assert json.loads(again.stdout)["incident_references"] == ["DW/2026/0042", "LFPSE-2026-001234"]
+    before = dump(people)
+    bad = run.invoke(app, ["concerns", "link-incident", number, "W 1!", "--by", "analyst"])
+    assert bad.exit_code == 2
+    assert "the incident reference 'W 1!' is not a reference of an incident system" in bad.output
+    assert "Hint:" in bad.output
+    hidden = run.invoke(app, ["concerns", "unlink-incident", number, "W12345", "--by", "nobody"])
+    assert hidden.exit_code == 2
+    assert f"there is no concern {number}" in hidden.output
+    assert dump(people) == before

@@ -162,3 +162,16 @@ def test_the_export_command(run: CliRunner, store: sessionmaker[Session], tmp_pa
     bad_day = run.invoke(app, ["concerns", "export", "--trust", "RZZ", "--to", "soon"])
     assert bad_day.exit_code == 2
     assert "--to 'soon' is not a date" in bad_day.output
+
+
+def test_the_linked_incidents_are_a_column_of_references(store: sessionmaker[Session]) -> None:
+    day = on(date(2026, 12, 1))
+    concerns_handling.acknowledge(store, 1, actor="analyst", clock=day)
+    concerns_handling.link_incident(store, 1, "W12345", actor="analyst", clock=day)
+    concerns_handling.link_incident(store, 1, "DW/2026/0042", actor="analyst", clock=day)
+    made = export(store, "RZZ", actor="analyst", clock=on(date(2026, 12, 2)))
+    assert [row["incidents"] for row in made.rows] == ["W12345; DW/2026/0042", "", ""]
+    frame = pl.read_csv(io.BytesIO(made.to_bytes("csv")))
+    assert frame["Linked incidents"].to_list() == ["W12345; DW/2026/0042", "", ""]
+    sheet = pl.read_excel(io.BytesIO(made.to_bytes("xlsx")), sheet_name="Concerns")
+    assert sheet["Linked incidents"][0] == "W12345; DW/2026/0042"

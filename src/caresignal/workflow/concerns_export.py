@@ -42,7 +42,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Reference", "reference"), ("Received", "received_on"), ("Unit", "organisation"),
     ("Unit name", "organisation_name"), ("Channel", "channel"), ("Status", "state"),
     ("HCAT domain", "hcat_domain"), ("HCAT category", "hcat_category"),
-    ("Severity", "severity"), ("Acknowledge by", "acknowledge_by"),
+    ("Severity", "severity"), ("Linked incidents", "incidents"),
+    ("Acknowledge by", "acknowledge_by"),
     ("Acknowledged", "acknowledged_on"), ("Response due", "response_due"),
     ("Answered", "responded_on"), ("Explanation due", "explanation_due"),
     ("Explained", "explained_on"), ("Closed", "closed_on"),
@@ -204,6 +205,9 @@ def _row(session: Session, concern: Concern, names: dict[str, str]) -> dict[str,
     return {
         **kept,
         "organisation_name": names.get(concern.organisation, concern.organisation),
+        # The references of the patient-safety incidents linked, as the incident system knows
+        # them: letters, digits, '-' and '/' only, so nothing to redact.
+        "incidents": "; ".join(concern.incident_references),
         "text": _redacted(concern.text, contact),
         "conversation": _conversation(events, contact),
     }

@@ -1,10 +1,11 @@
 """The trust's concern pages, for people whose roles give concern access (docs/concerns.md): the
 concerns their roles reach, overdue first, with each clock in working days (``/concerns``), and
 one concern with its conversation, deadlines and the moves its state allows: acknowledge,
-triage, agree a response date, reply, explain the delay, send the final response, close
-(``/concerns/{id}``); each page and move beside its JSON twin under ``/api/v1``; and the
-trust's concerns as a CSV or Excel download with their words redacted (``/concerns.csv``,
-``/concerns.xlsx``, :mod:`caresignal.workflow.concerns_export`).
+triage, link or unlink a patient-safety incident, agree a response date, reply, explain the
+delay, send the final response, close (``/concerns/{id}``); each page and move beside its
+JSON twin under ``/api/v1``; and the trust's concerns as a CSV or Excel download with their
+words redacted (``/concerns.csv``, ``/concerns.xlsx``,
+:mod:`caresignal.workflow.concerns_export`).
 
 Who may read a concern is decided in :mod:`caresignal.workflow.concerns_handling`: to anyone
 without concern access in its organisation, it does not exist (404).
@@ -29,6 +30,7 @@ from caresignal.web.security import check_csrf
 from caresignal.workflow import concern_views, concerns_export
 from caresignal.workflow import concerns_handling as handling
 from caresignal.workflow.concern_rules import MAX_TEXT, parse_severity, parse_state
+from caresignal.workflow.concerns_incidents import MAX_INCIDENTS
 
 __all__ = ["router"]
 
@@ -115,6 +117,7 @@ def _detail(state: State, viewer: CurrentViewer, concern_id: int) -> dict[str, A
         **detail.to_dict(today),
         "clock": concern_views.clock_of(detail.concern, today),
         "may": concern_views.moves(detail.concern),
+        "may_link_incidents": detail.concern.state in handling.LINKING,
         "hcat": HCAT,
         "severities": [s.value for s in Severity],
         "suggested_themes": [
@@ -156,7 +159,8 @@ def concern_page(
 @router.get("/api/v1/concerns/{concern_id}", tags=["concerns"])
 def concern(state: State, viewer: CurrentViewer, concern_id: int) -> dict[str, Any]:
     """One concern with ``contact``, ``events`` (the conversation, with who wrote each),
-    ``clock``, and ``may``: the moves its state allows. 404 without concern access."""
+    ``clock``, ``may``: the moves its state allows, ``may_link_incidents``, and
+    ``incident_references``. 404 without concern access."""
     return _detail(state, viewer, concern_id)
 
 
@@ -167,15 +171,29 @@ class Acknowledgement(BaseModel):
     version: int | None = None
 
 
+#: Room above an incident reference's limit, so that the workflow's message explains it.
+Reference = Annotated[str, Field(max_length=200)]
+
+
 class Triage(BaseModel):
-    """Triage: HCAT category and severity, the duty of candour, linked signal episodes, and
-    optionally the unit the concern is about."""
+    """Triage: HCAT category and severity, the duty of candour, linked signal episodes, the
+    references of linked patient-safety incidents (when given, they replace those linked; left
+    out, those linked are kept), and optionally the unit the concern is about."""
 
     category: str = Field(max_length=60)
     severity: str = Field(max_length=20)
     duty_of_candour: bool
     episode_ids: list[int] = Field(default_factory=list, max_length=100)
+    incident_references: list[Reference] | None = Field(default=None, max_length=MAX_INCIDENTS * 2)
     organisation: str | None = Field(default=None, max_length=100)
+
+
+class Incident(BaseModel):
+    """One patient-safety incident's reference in the trust's incident system (LFPSE, Datix),
+    and the version seen."""
+
+    reference: Reference
+    version: int | None = None
 
 
 class ResponseDate(BaseModel):
@@ -215,7 +233,22 @@ def _triage(state: State, viewer: CurrentViewer, cid: int, given: Triage) -> Con
     return handling.triage(
         state.sessions, cid, category=given.category, severity=parse_severity(given.severity),
         duty_of_candour=given.duty_of_candour, episode_ids=given.episode_ids,
-        organisation=given.organisation or None, actor=viewer.name, clock=state.clock,
+        incident_references=given.incident_references, organisation=given.organisation or None,
+        actor=viewer.name, clock=state.clock,
+    )  # fmt: skip
+
+
+def _link(state: State, viewer: CurrentViewer, cid: int, given: Incident) -> Concern:
+    return handling.link_incident(
+        state.sessions, cid, given.reference, actor=viewer.name, clock=state.clock,
+        expected_version=given.version,
+    )  # fmt: skip
+
+
+def _unlink(state: State, viewer: CurrentViewer, cid: int, given: Incident) -> Concern:
+    return handling.unlink_incident(
+        state.sessions, cid, given.reference, actor=viewer.name, clock=state.clock,
+        expected_version=given.version,
     )  # fmt: skip
 
 
@@ -262,6 +295,25 @@ def triage(state: State, viewer: CurrentViewer, concern_id: int, given: Triage) 
     return _shown(state, _triage(state, viewer, concern_id, given))
 
 
+@router.post("/api/v1/concerns/{concern_id}/incidents", tags=["concerns"])
+def link_incident(
+    state: State, viewer: CurrentViewer, concern_id: int, given: Incident
+) -> dict[str, Any]:
+    """Link a patient-safety incident (its ``reference``: up to 40 letters, digits, '-' and
+    '/') to an acknowledged concern that is not closed. 404 without concern access, 409 on a
+    stale ``version``, 400 on a bad reference or one linked already."""
+    return _shown(state, _link(state, viewer, concern_id, given))
+
+
+@router.post("/api/v1/concerns/{concern_id}/incidents/remove", tags=["concerns"])
+def unlink_incident(
+    state: State, viewer: CurrentViewer, concern_id: int, given: Incident
+) -> dict[str, Any]:
+    """Unlink a patient-safety incident from a concern that is not closed (400 if it is not
+    linked); otherwise as linking."""
+    return _shown(state, _unlink(state, viewer, concern_id, given))
+
+
 @router.post("/api/v1/concerns/{concern_id}/response-date", tags=["concerns"])
 def agree_date(
     state: State, viewer: CurrentViewer, concern_id: int, given: ResponseDate
@@ -292,6 +344,8 @@ def close(state: State, viewer: CurrentViewer, concern_id: int, given: Closing) 
 
 Words = Annotated[str, Form(max_length=LONG)]
 Short = Annotated[str, Form(max_length=100)]
+#: A field of the form that may be left out (None), as the incidents' references.
+Listed = Annotated[str | None, Form(max_length=MAX_INCIDENTS * 50)]
 
 
 def _back(request: Request, changed: Concern, done: str) -> RedirectResponse:
@@ -300,6 +354,11 @@ def _back(request: Request, changed: Concern, done: str) -> RedirectResponse:
 
 def _number(value: str) -> int | None:
     return int(value) if value.strip().isdigit() else None
+
+
+def _references(text: str | None) -> list[str] | None:
+    """Incident references written as "W12345, DW/2026/0042" or one a line (None: not asked)."""
+    return None if text is None else text.replace(",", " ").split()
 
 
 @router.post("/concerns/{concern_id}/acknowledge", include_in_schema=False)
@@ -326,16 +385,40 @@ def _episodes(text: str) -> list[int]:
 def triage_form(
     request: Request, state: State, viewer: CurrentViewer, concern_id: int,
     category: Short = "", severity: Short = "", duty_of_candour: Short = "",
-    episode_ids: Words = "", organisation: Short = "",
+    episode_ids: Words = "", organisation: Short = "", incident_references: Listed = None,
 ) -> RedirectResponse:  # fmt: skip
-    """The form twin of triage (``duty_of_candour`` is "yes" or "no")."""
+    """The form twin of triage (``duty_of_candour`` is "yes" or "no"; the incidents' field,
+    shown with those linked, replaces them)."""
     if duty_of_candour not in ("yes", "no"):
         raise CaresignalError("say whether the duty of candour applies", hint="choose yes or no")
     given = Triage(
         category=category, severity=severity, duty_of_candour=duty_of_candour == "yes",
         episode_ids=_episodes(episode_ids), organisation=organisation or None,
+        incident_references=_references(incident_references),
     )  # fmt: skip
     return _back(request, _triage(state, viewer, concern_id, given), "is triaged")
+
+
+@router.post("/concerns/{concern_id}/incidents", include_in_schema=False)
+def link_incident_form(
+    request: Request, state: State, viewer: CurrentViewer, concern_id: int,
+    reference: Short = "", version: Short = "",
+) -> RedirectResponse:  # fmt: skip
+    """The form twin of linking an incident."""
+    given = Incident(reference=reference, version=_number(version))
+    changed = _link(state, viewer, concern_id, given)
+    return _back(request, changed, f"is linked to the incident {given.reference.strip()}")
+
+
+@router.post("/concerns/{concern_id}/incidents/remove", include_in_schema=False)
+def unlink_incident_form(
+    request: Request, state: State, viewer: CurrentViewer, concern_id: int,
+    reference: Short = "", version: Short = "",
+) -> RedirectResponse:  # fmt: skip
+    """The form twin of unlinking an incident."""
+    given = Incident(reference=reference, version=_number(version))
+    changed = _unlink(state, viewer, concern_id, given)
+    return _back(request, changed, f"is no longer linked to the incident {given.reference.strip()}")
 
 
 @router.post("/concerns/{concern_id}/response-date", include_in_schema=False)
