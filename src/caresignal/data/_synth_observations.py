@@ -233,5 +233,10 @@ def observations_table(plan: Plan) -> pl.DataFrame:
 
 
 def responses_table(plan: Plan) -> pl.DataFrame:
-    """Reviews, sepsis screens and first antibiotics for the stays of :func:`encounters_table`."""
-    return ward_care(plan).responses
+    """Reviews, sepsis screens and first antibiotics for the stays of :func:`encounters_table`.
+
+    The last of the three tables in the schemas' order: the three are no longer kept after it.
+    """
+    responses = ward_care(plan).responses
+    ward_care.cache_clear()
+    return responses

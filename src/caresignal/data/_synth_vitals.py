@@ -9,6 +9,11 @@ is scored with :mod:`caresignal.stats.ews` (NEWS2 for adults; the default paedia
 children, with the work of breathing, which the observations table does not record, taken as
 normal), and the score sets when the next set is taken (:data:`ADULT_INTERVALS`,
 :data:`CHILD_INTERVALS`).
+
+How soon a ward answers a trigger, and how often it misses one, depend on its registered-nurse
+fill rate (:data:`RESPONSE_MEDIANS`, :func:`delay_factor`, :func:`missed_share`);
+:func:`with_bedside` adds to the failing ward's problem what its bedside tables show, as
+``truth.json`` records it.
 """
 
 from __future__ import annotations
