@@ -37,11 +37,13 @@ def _sql(engine: Engine, *statements: str) -> None:
 
 def test_an_untouched_chain_verifies(sessions: sessionmaker[Session], clock: FixedClock) -> None:
     assert _verify(sessions) is None  # an empty log too
+    with sessions() as session:
+        assert audit.head(session) == audit.last(session) == (0, audit.GENESIS)
     _log(sessions, clock)
     assert _verify(sessions) is None
     with sessions() as session:
         logged = audit.entries(session)
-        assert audit.head(session) == (4, logged[-1].hash)
+        assert audit.head(session) == audit.last(session) == (4, logged[-1].hash)
     assert [entry.seq for entry in logged] == [1, 2, 3, 4]
     assert logged[0].prev_hash == audit.GENESIS
     for before, entry in itertools.pairwise(logged):

@@ -28,7 +28,7 @@ from caresignal.data._dataset_files import LEDGER
 from caresignal.monitor.scan import FINDINGS
 from caresignal.store import audit
 
-__all__ = ["WATCHED", "Kept", "fingerprint", "json_response", "store_version"]
+__all__ = ["WATCHED", "Kept", "StoreVersion", "fingerprint", "json_response", "store_version"]
 
 #: The files and folders of a data directory whose contents the standings and charts depend on.
 WATCHED = (LEDGER, FINDINGS, "cache/scan", "cache/thresholds.json", "catalogue", "models")
@@ -99,12 +99,16 @@ class Kept:
             return len(self._values)
 
 
-def store_version(sessions: sessionmaker[Session]) -> tuple[str, tuple[int, str]]:
-    """The state of the store: its URL and its audit log's head (how many entries, and the
-    last one's hash). Every change to the store appends to the log in the same transaction, so
-    what was read from the store under one version holds until the version changes."""
+#: The state of a store: its URL, and its audit log's last position and hash.
+StoreVersion = tuple[str, tuple[int, str]]
+
+
+def store_version(sessions: sessionmaker[Session]) -> StoreVersion:
+    """The state of the store: its URL and its audit log's last entry (position and hash).
+    Every change to the store appends to the log in the same transaction, so what was read
+    from the store under one version holds until the version changes."""
     with sessions() as session:
-        return str(sessions.kw.get("bind")), audit.head(session)
+        return str(sessions.kw.get("bind")), audit.last(session)
 
 
 def json_response(data: Any) -> Response:

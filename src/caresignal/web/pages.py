@@ -47,7 +47,11 @@ def render(
 
 def _answers_urgent_calls(request: Request, name: str) -> bool:
     """Whether the person holds ``outreach_team`` or ``on_call_senior`` anywhere: their
-    navigation leads to the urgent reviews (docs/concerns.md, "Martha's Rule")."""
+    navigation leads to the urgent reviews (docs/concerns.md, "Martha's Rule"). The roles read
+    for this request when the page checked who is asking serve; else they are looked up."""
+    viewer = getattr(request.state, "viewer", None)
+    if viewer is not None and viewer.name == name:
+        return any(grant.role in HANDLERS for grant in viewer.grants)
     state = getattr(request.app.state, "caresignal", None)
     if state is None:
         return False

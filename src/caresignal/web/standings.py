@@ -34,7 +34,7 @@ from caresignal.store import repo
 from caresignal.web import charts
 from caresignal.web.charts._spec import json_safe
 from caresignal.web.charts.unit import for_page
-from caresignal.web.data_state import Kept, fingerprint, store_version
+from caresignal.web.data_state import Kept, fingerprint
 from caresignal.web.deps import AppState, Viewer
 from caresignal.workflow import access
 
@@ -124,8 +124,9 @@ def seen(state: AppState, viewer: Viewer) -> Seen:
 
     The organisations, the open signals and what each person reaches change only with a change
     to the store, and every change appends to the audit log: they are kept under the log's head
-    (one query on every request) and read again, in a few queries, after any change."""
-    version = store_version(state.sessions)
+    (one query on every request, when the person's roles are checked) and read again, in a few
+    queries, after any change."""
+    version = viewer.store
     with state.sessions() as session:
         store: _Store = _STORES.get(version[0], version, lambda: _store(session))
         reached: _Reached = _REACHED.get(

@@ -25,7 +25,7 @@ from caresignal.monitor.catalogue import Catalogue, load_catalogue
 from caresignal.monitor.scan import last_day
 from caresignal.monitor.unit_charts import UnitCharts, unit_charts
 from caresignal.web.charts import kept
-from caresignal.web.data_state import Kept, json_response, store_version
+from caresignal.web.data_state import Kept, json_response
 from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import back_to, lines, render
 from caresignal.web.security import check_csrf
@@ -46,7 +46,7 @@ _SIGNALS = Kept(1024)
 def _inbox(state: AppState, viewer: CurrentViewer) -> list[Clocked]:
     """The person's inbox, kept until the store changes (or the day, and so the clocks, do)."""
     today = state.clock.today()
-    version = (store_version(state.sessions), today)
+    version = (viewer.store, today)
     found: list[Clocked] = _INBOXES.get(
         (viewer.name, viewer.grants),
         version,
@@ -59,7 +59,7 @@ def _signal(state: AppState, viewer: CurrentViewer, episode_id: int) -> dict[str
     """Everything the signal page shows, as JSON-ready data (its charts come from
     :func:`signal_charts`, which ``charts_href`` names); kept for the person until the store
     changes or a day passes. Not shared: the page only reads it."""
-    version = (store_version(state.sessions), state.clock.today())
+    version = (viewer.store, state.clock.today())
     found: dict[str, Any] = _SIGNALS.get(
         (viewer.name, viewer.grants, episode_id),
         version,
