@@ -8,7 +8,7 @@ work of breathing, which the observations table does not record, taken as normal
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,11 @@ import numpy as np
 import polars as pl
 import pytest
 
+from caresignal.clock import FixedClock
 from caresignal.data import synth
 from caresignal.data._synth_changes import Problem
 from caresignal.data.dataset import Dataset
+from caresignal.data.imports import import_files
 from caresignal.monitor._replay_truth import touched
 from caresignal.stats import ews
 
@@ -91,6 +93,22 @@ def test_every_ward_care_table_is_generated_and_imported_together(
     batches = [batch for batch in snapshot.batches if batch.table in WARD_CARE]
     assert len(batches) == 3
     assert len({batch.sources for batch in batches}) == 1
+
+
+def test_the_raw_csv_files_import_one_table_after_another(
+    small: synth.SyntheticDataset, tmp_path: Path
+) -> None:
+    """A user importing ``synth --raw`` files loads the stays first, then what names them."""
+    tables = {name: small.tables[name] for name in ("organisations", *WARD_CARE)}
+    raw = synth.SyntheticDataset(small.scale, small.seed, tables, small.truth)
+    synth.write_raw(raw, tmp_path / "raw", format="csv")
+    dataset = Dataset(tmp_path / "data")
+    clock = FixedClock(datetime(2026, 11, 23, tzinfo=UTC))
+    for name in tables:
+        path = tmp_path / "raw" / f"{name}.csv"
+        result = import_files(dataset, name, [path], clock=clock, imported_by="tester")
+        assert result.added
+        assert result.batch.rows == small.tables[name].height
 
 
 def test_the_observations_and_responses_fall_within_their_stays(
