@@ -14,7 +14,7 @@ from web_helpers import CLOCK, Site, csrf_of, open_site, password_hash
 
 from caresignal.clock import FixedClock
 from caresignal.domain import Role
-from caresignal.store import repo, transaction
+from caresignal.store import repo, service, transaction
 from caresignal.store.service import add_user, grant_role
 from caresignal.web.routes.urgent import CALLS
 from caresignal.workflow import urgent
@@ -168,9 +168,13 @@ def test_the_navigation_leads_outreach_and_on_call_seniors_to_the_urgent_reviews
     # On the public pages too, once signed in, and gone when the role is revoked.
     nurse = site.signed_in("nurse")
     assert nav in nurse.get("/urgent-review").text
-    with transaction(site.sessions) as session:
+    with site.sessions() as session:
         user = repo.find_user(session, "nurse")
         assert user is not None
-        for grant in repo.grants_of(session, user):
-            repo.delete_grant(session, grant)
+        grants = repo.grants_of(session, user)
+    for grant in grants:  # as an administrator revokes a role: with its audit entry
+        service.revoke_role(
+            site.sessions, "nurse", grant.role, grant.scope, actor="admin", clock=CLOCK,
+            reason="moved to another team",
+        )  # fmt: skip
     assert nav not in nurse.get("/inbox").text
