@@ -43,6 +43,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 _DAY = 1440
+_MOST_WEIGHT_LOST = 0.15  # a child losing weight stops losing it at 15 %
 _WEIGHT_REVIEW_MINUTES = 240.0  # median delay of a doctor's review after a weight loss of 5 %
 
 #: Each stay's illness: chances among stays of a day or more (adults who die always deteriorate).
@@ -289,7 +290,7 @@ def _weights(
     state.weighed[at] = np.where(first | new_day, day, state.weighed[at])
     value = (
         base.weight[at]
-        * (1 - course.weight_loss[at] * days)
+        * (1 - np.minimum(course.weight_loss[at] * days, _MOST_WEIGHT_LOST))
         * np.exp(rng.normal(0, 0.004, at.size))
     )
     return np.where(weighed, np.round(value, 2), np.nan)
