@@ -90,7 +90,10 @@ PAGES: dict[str, Visit | str] = {
     "/concerns/new": Visit(None, "/concerns/new"),
     "/concerns/speak-up": Visit(None, "/concerns/speak-up"),
     "/concerns/follow/{token}": Visit(None, "/concerns/follow/{token}"),
+    "/concerns/submitted": Visit(None, "/concerns/submitted"),
     "/concerns": Visit("champion", "/concerns"),
+    "/concerns.csv": "a download (the trust's concerns, redacted, as CSV)",
+    "/concerns.xlsx": "a download (the trust's concerns, redacted, as Excel)",
     "/concerns/{concern_id}": Visit("champion", "/concerns/{concern}"),
 }
 #: The concern of the pages above: its number and the token of its private link.

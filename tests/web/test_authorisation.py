@@ -121,6 +121,8 @@ READS: dict[str, tuple[str, str]] = {
     "/concerns/new": ("2222222222222", "2222222222222"),
     "/concerns/speak-up": ("2222222222222", "2222222222222"),
     "/concerns/follow/{token}": ("2222222222222", "2222222222222"),
+    # The reference and private link of the concern this browser has just sent (none here).
+    "/concerns/submitted": ("2222222222222", "2222222222222"),
     # The trust's concerns: only roles with concern access, where the concern is.
     "/concerns": ("2222222222223", "2222222222223"),
     "/concerns/{concern}": ("2222N2NNNNNN3", "NNNNNNN2NNNN3"),

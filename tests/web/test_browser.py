@@ -1,7 +1,7 @@
 """The web app in a real browser (Debian's chromium, driven by Playwright) against a real uvicorn
 server: signing in, a signal's charts drawn under the content security policy, acknowledging a
-signal and seeing its history and audit trail grow, and downloading the board pack (docs/web.md,
-"Browser tests")."""
+signal and seeing its history and audit trail grow, downloading the board pack, and raising a
+concern whose page can be refreshed without sending it again (docs/web.md, "Browser tests")."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import pypdf
 import pytest
 from browser_helpers import Site, charts_drawn, chromium, demo_site, signed_in
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from caresignal.workflow import concerns_handling
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +147,34 @@ def test_the_board_pack_downloads_as_a_pdf_from_the_board_page(
     text = " ".join(sheet.extract_text() for sheet in pypdf.PdfReader(pdf).pages)
     context.close()
     assert site.trust in text
+
+
+def test_a_concern_sent_once_is_stored_once_however_often_its_page_is_refreshed(
+    browser: Browser, site: Site
+) -> None:
+    context = signed_in(browser, site, None)
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(f"{request.method} {request.url}"))
+    page.goto("/concerns/new")
+    page.get_by_label("Where did it happen?").select_option(site.red.unit)
+    page.get_by_label("What happened?").fill("Nobody came when the alarm rang on the ward.")
+    page.get_by_role("button", name="Send your concern").click()
+    expect(page).to_have_url(re.compile(r"/concerns/submitted$"))
+    link = page.locator("#follow-link")
+    expect(link).to_be_visible()
+    token = (link.get_attribute("href") or "").removeprefix("/concerns/follow/")
+    assert len(token) >= 40
+    reference = page.locator("#reference").inner_text()
+    for _ in range(2):
+        page.reload()
+        expect(page.locator("#reference")).to_have_text(reference)
+        expect(page.locator("#follow-link")).to_have_count(0)
+        expect(page.locator("#link-shown")).to_contain_text("shown once")
+    page.go_back()  # the form again, not a second submission
+    sessions = site.app.state.caresignal.sessions
+    found = concerns_handling.list_concerns(sessions, actor="champion")
+    assert [c.reference for c in found].count(reference) == 1
+    assert [a.split()[0] for a in asked if a.endswith("/concerns")] == ["POST"]
+    assert not [a for a in asked if token in a]  # no address the browser asked held the token
+    context.close()

@@ -1,11 +1,13 @@
 """Raising and following a concern with no sign-in, and their JSON twins: the form and its
 choices, the reference and the private link shown once the concern is stored, the person's own
 view, adding information, answering the final response (with the Ombudsman route), the honeypot,
-the limit per connection, CSRF, and the private token kept out of the logs (SQLite and
+the limit per connection, CSRF, a refresh of the page shown after sending that sends nothing
+again and shows the link once, and the private token kept out of the logs (SQLite and
 PostgreSQL)."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from collections.abc import Iterator
@@ -16,7 +18,9 @@ from sqlalchemy import func, select
 from web_helpers import CLOCK, Site, csrf_of, open_site
 from web_more_helpers import Page, post, read, submit
 
+from caresignal.store import audit
 from caresignal.store.tables import Base
+from caresignal.web.app import SESSION_COOKIE
 from caresignal.web.routes.concerns_public import SubmissionLimiter
 from caresignal.workflow import concerns
 from caresignal.workflow import concerns_handling as handling
@@ -42,10 +46,12 @@ def _count(site: Site, table: str) -> int:
 
 
 def _raised(client: TestClient, fields: dict[str, str] = FIELDS) -> tuple[Page, str]:
-    """Raise a concern through the form: the page shown, and the private token in its link."""
+    """Raise a concern through the form as a browser does (the answer sends it on to the page
+    of the concern sent): that page, and the private token in its link."""
     response = submit(client, "/concerns", fields)
-    assert response.status_code == 200, response.text
-    page = Page(response.text)
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/concerns/submitted"
+    page = read(client, "/concerns/submitted")
     link = next(href for href in page.links if href.startswith("/concerns/follow/"))
     return page, link.removeprefix("/concerns/follow/")
 
@@ -284,3 +290,64 @@ def test_the_private_token_is_never_written_to_the_logs(
     assert all(token not in r.getMessage() for r in ours)
     assert any(token in r.getMessage() for r in caplog.records)  # the test client's own log
     assert csrf_of(client)
+
+
+def _session_of(client: TestClient) -> str:
+    """What the client's signed session cookie holds, as text (signed, not secret)."""
+    value = client.cookies[SESSION_COOKIE]
+    return base64.b64decode(value.split(".", 1)[0] + "==").decode()
+
+
+def test_a_refresh_sends_nothing_again_and_the_link_is_shown_once(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = site.client()
+    client.get("/concerns/new")
+    sent = submit(client, "/concerns", FIELDS)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/concerns/submitted"
+    assert _count(site, "concerns") == 1
+    token = _session_of(client).split('"token": "', 1)[1].split('"', 1)[0]
+    assert concerns.view_by_token(site.sessions, token).concern.reference == "CON-2026-000001"
+    assert token not in str(sent.headers)
+    first = client.get("/concerns/submitted")
+    assert first.status_code == 200
+    assert first.text.count(f"/concerns/follow/{token}") == 2  # the link and its words
+    assert "We cannot show it to you again" in first.text
+    assert token not in _session_of(client)  # taken out as it was shown
+    for _ in range(2):  # refreshing, as often as one likes
+        again = read(client, "/concerns/submitted")
+        assert "Your reference number is CON-2026-000001" in again.text
+        assert "Your private link was shown once" in again.text
+        assert token not in client.get("/concerns/submitted").text
+    twin = client.get("/api/v1/concerns/submitted").json()
+    assert twin == {"reference": "CON-2026-000001", "token": None, "follow": None,
+                    "staff": False, "shown_before": True, "reply_within_days": 3}  # fmt: skip
+    assert _count(site, "concerns") == 1
+    with site.sessions() as session:
+        assert len(audit.entries(session, entity="concern")) == 1
+    # Not a line of any log, the test client's own lines of each address asked included.
+    assert any("/concerns/submitted" in r.getMessage() for r in caplog.records)
+    assert not [r.getMessage() for r in caplog.records if token in r.getMessage()]
+
+
+def test_the_json_twin_gives_the_token_once_and_nothing_without_a_concern_sent(
+    site: Site,
+) -> None:
+    client = site.client()
+    nothing = read(client, "/concerns/submitted")
+    assert "No concern has been sent from this browser just now." in nothing.text
+    assert client.get("/api/v1/concerns/submitted").json()["reference"] is None
+    staff = {"organisation": "RZZ01-MAT", "text": WORDS, "anonymous": "yes", "happened_on": "",
+             "contact_by": "link", "website": ""}  # fmt: skip
+    assert submit(client, "/concerns/speak-up", staff).status_code == 303
+    given = client.get("/api/v1/concerns/submitted").json()
+    assert (given["reference"], given["staff"], given["shown_before"]) == (
+        "CON-2026-000001", True, False,
+    )  # fmt: skip
+    assert given["follow"] == f"/concerns/follow/{given['token']}"
+    assert concerns.view_by_token(site.sessions, given["token"]).concern.anonymous is True
+    after = client.get("/api/v1/concerns/submitted").json()
+    assert (after["token"], after["shown_before"]) == (None, True)
+    assert "If you stayed anonymous" in read(client, "/concerns/submitted").text

@@ -147,8 +147,11 @@ def test_a_staff_concern_raised_anonymously_keeps_nothing_identifying(
     assert refused.status_code == 400
     assert "an anonymous concern keeps no contact details" in Page(refused.text).text.lower()
     response = submit(client, "/concerns/speak-up", fields)
-    assert response.status_code == 200
-    link = next(h for h in Page(response.text).links if h.startswith("/concerns/follow/"))
+    assert response.status_code == 303
+    assert response.headers["location"] == "/concerns/submitted"
+    shown = read(client, "/concerns/submitted")
+    assert "If you stayed anonymous, we kept no name and no contact details." in shown.text
+    link = next(h for h in shown.links if h.startswith("/concerns/follow/"))
     assert read(client, link).text.count(text) == 1
     address = "testclient"  # the address the test client's requests come from
     with site.sessions() as session:

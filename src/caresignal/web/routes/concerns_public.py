@@ -1,12 +1,19 @@
 """Raising and following a concern, with no sign-in: the public form (``/concerns/new``), the
-staff form with the choice to stay anonymous (``/concerns/speak-up``), and the person's own
-view through their private link (``/concerns/follow/{token}``), each page beside its JSON twin
-under ``/api/v1`` (docs/web.md, docs/concerns.md).
+staff form with the choice to stay anonymous (``/concerns/speak-up``), the page that shows the
+reference and the private link once (``/concerns/submitted``), and the person's own view
+through their private link (``/concerns/follow/{token}``), each page beside its JSON twin under
+``/api/v1`` (docs/web.md, docs/concerns.md).
 
 The rules are the workflow's (:mod:`caresignal.workflow.concerns`). What is here is for the
 web only: a limit on how many concerns one connection may send, a honeypot field that makes a
 bot's submission look accepted while nothing is stored, and never writing down the private
 token or, for a staff concern, the address it came from.
+
+A form's submission is answered Post/Redirect/Get: the concern is stored, its reference and
+token go into the signed session cookie (never into an address, which would land in a server's
+log and the browser's history), and the browser is sent (303) to ``/concerns/submitted``, which
+takes the token out of the session as it shows it. Refreshing that page sends nothing again and
+shows the reference without the link.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
@@ -215,8 +223,52 @@ def _form(
         return _new_page(request, state, staff, values, _sentence(error), error.field)
     except CaresignalError as error:
         return _new_page(request, state, staff, values, _sentence(error))
-    link = str(request.base_url).rstrip("/") + made["follow"]
-    return render(request, "concern_submitted.html", {"s": made, "link": link, "staff": staff})
+    request.session[SUBMITTED] = {
+        "reference": made["reference"], "token": made["token"], "staff": staff,
+    }  # fmt: skip
+    return RedirectResponse("/concerns/submitted", status_code=303)
+
+
+#: The session's key for the concern just sent: its reference, whether it came from the staff
+#: form, and its token until the token has been shown.
+SUBMITTED = "submitted_concern"
+
+
+def _submitted(request: Request) -> dict[str, Any]:
+    """The concern this browser has just sent: its ``reference`` (None if it sent none) and,
+    the first time only, its private ``token`` and link ``follow`` (taken out of the session
+    here, so that it is shown once); ``shown_before`` once the link has been shown."""
+    kept = request.session.get(SUBMITTED)
+    if not isinstance(kept, dict) or not isinstance(kept.get("reference"), str):
+        return {"reference": None, "token": None, "follow": None, "staff": False,
+                "shown_before": False, "reply_within_days": 3}  # fmt: skip
+    token = kept.get("token")
+    staff = kept.get("staff") is True
+    request.session[SUBMITTED] = {"reference": kept["reference"], "staff": staff}
+    fresh = isinstance(token, str)
+    return {
+        "reference": kept["reference"], "token": token if fresh else None,
+        "follow": f"/concerns/follow/{token}" if fresh else None, "staff": staff,
+        "shown_before": not fresh, "reply_within_days": 3,
+    }  # fmt: skip
+
+
+@router.get("/concerns/submitted", include_in_schema=False)
+def submitted_page(request: Request) -> Response:
+    """The reference of the concern this browser has just sent and, once only, its private
+    link; after that (a refresh), the reference and that the link was shown once."""
+    made = _submitted(request)
+    link = None if made["follow"] is None else str(request.base_url).rstrip("/") + made["follow"]
+    return render(request, "concern_submitted.html", {"s": made, "link": link,
+                                                      "staff": made["staff"]})  # fmt: skip
+
+
+@router.get("/api/v1/concerns/submitted", tags=["concerns"])
+def submitted(request: Request) -> dict[str, Any]:
+    """As ``/concerns/submitted``: the ``reference`` of the concern this session's form has just
+    sent, and its ``token`` and link ``follow`` the first time only (null after, with
+    ``shown_before`` true; all null when it sent none)."""
+    return _submitted(request)
 
 
 @router.post("/concerns", include_in_schema=False)
@@ -234,8 +286,9 @@ def raise_form(
     address: Short = "",
     website: Short = "",
 ) -> Response:
-    """The form twin of raising a concern: the reference and the private link, or the form
-    again with what to put right."""
+    """The form twin of raising a concern: once it is stored, to ``/concerns/submitted`` (303),
+    which shows the reference and the private link; or the form again with what to put
+    right."""
     values = {
         "organisation": organisation, "text": text, "happened_on": happened_on,
         "relationship": relationship, "contact_by": contact_by, "name": name, "email": email,
