@@ -125,6 +125,14 @@ class Settings(BaseSettings):
             "caller's call-back number; off: the number is never sent to it."
         ),
     )
+    telemetry: bool = Field(
+        default=False,
+        description=(
+            "FastAPI's own OpenTelemetry traces, metrics and logs of each request, sent to the "
+            "providers the environment configures (the OTEL_* variables). Off, the server does "
+            "not ask on every request whether a provider is configured."
+        ),
+    )
     concern_submissions_per_hour: int = Field(
         default=20,
         ge=1,
