@@ -369,3 +369,17 @@ def test_large_scales_keep_a_window_of_months_and_a_share_of_stays() -> None:
     assert bedside["admissions_from"] == (start.replace(year=start.year - 1)).isoformat()
     assert bedside["admissions_to"] < truth["generator"]["end_date"]
     assert bedside["share_of_stays"]["adult_ward"] < 0.05
+
+
+def test_the_documented_bedside_changes_are_the_true_ones(small: synth.SyntheticDataset) -> None:
+    text = (Path(__file__).parents[2] / "docs" / "synthetic-data.md").read_text("utf-8")
+    problem = next(p for p in small.truth["problems"] if p["id"] == "ward_decline")
+    rows = [line for line in text.splitlines() if line.startswith("| `bedside_")]
+    assert len(rows) == 3
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        name = cells[0].split("`")[1]
+        change = problem["changes"][name]
+        for documented, true in zip(cells[1:], (change["before"], change["after"]), strict=True):
+            places = len(documented.split(".")[1])
+            assert float(documented) == round(true, places), name
