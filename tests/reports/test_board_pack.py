@@ -25,7 +25,7 @@ from caresignal.reports.model import BoardPack
 from caresignal.reports.render import render_html, render_pdf
 from caresignal.store import episodes as episode_repo
 from caresignal.store import repo
-from caresignal.workflow import board, concerns
+from caresignal.workflow import board, concerns, concerns_handling
 from caresignal.workflow.escalation import escalate
 
 NOVEMBER = date(2026, 11, 1)
@@ -232,3 +232,14 @@ def test_the_months_concerns_are_counted_by_theme_never_shown(store: Store) -> N
     assert "Concerns from patients, families and staff" in html
     assert all(c.concern.text not in html for c in raised)
     assert all(c.concern.reference not in html for c in raised)
+    assert "Linked to a patient-safety incident in the trust's incident system: 0 of" in html
+    # A concern of the month linked to an incident is counted, by number and never by reference.
+    concerns_handling.acknowledge(store.sessions, raised[1].concern.id, actor="champion",
+                                  clock=TODAY)  # fmt: skip
+    concerns_handling.link_incident(store.sessions, raised[1].concern.id, "W12345",
+                                    actor="champion", clock=TODAY)  # fmt: skip
+    linked = board_pack(store.sessions, store.trust, NOVEMBER, data_dir=None, clock=TODAY)
+    assert (linked.concerns.linked_to_incident, section.linked_to_incident) == (1, 0)
+    html = render_html(linked)
+    assert "incident system: 1 of the month's 2 concerns." in html
+    assert "W12345" not in html

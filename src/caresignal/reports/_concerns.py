@@ -1,6 +1,7 @@
 """The board pack's page on concerns from patients, families and staff: how many arrived in the
-month, by channel and by HCAT theme, and how the trust's concerns stood at the end of the day
-(open, overdue, escalated to the board), as their last audit entries left them.
+month, by channel and by HCAT theme, how many of them are linked to a patient-safety incident,
+and how the trust's concerns stood at the end of the day (open, overdue, escalated to the
+board), as their last audit entries left them.
 
 Never a person's words, name or contact: the words are read only to suggest a theme where nobody
 recorded one (:func:`caresignal.text.themes.classify`), and only counts leave this module
@@ -45,7 +46,9 @@ class ThemeCount:
 
 @dataclass(frozen=True, slots=True)
 class ConcernsSection:
-    """The month's concerns and how the trust's concerns stood at the end of the day."""
+    """The month's concerns and how the trust's concerns stood at the end of the day;
+    ``linked_to_incident``: how many of the month's concerns are linked to at least one
+    patient-safety incident (as they are now)."""
 
     received: int
     by_channel: tuple[tuple[str, int], ...]
@@ -55,6 +58,7 @@ class ConcernsSection:
     overdue: int
     escalated: int
     to_the_board: int
+    linked_to_incident: int = 0
 
 
 def concerns_section(
@@ -84,6 +88,7 @@ def concerns_section(
         overdue=len(overdue),
         escalated=sum(int(s["rung"]) > 0 for s in still_open),
         to_the_board=sum(int(s["rung"]) >= executive for s in still_open),
+        linked_to_incident=sum(bool(c.incident_references) for c in received),
     )
 
 
