@@ -11,6 +11,8 @@ import base64
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,10 +20,11 @@ from sqlalchemy import func, select
 from web_helpers import CLOCK, Site, csrf_of, open_site
 from web_more_helpers import Page, post, read, submit
 
+from caresignal.clock import FixedClock
 from caresignal.store import audit
 from caresignal.store.tables import Base
 from caresignal.web.app import SESSION_COOKIE
-from caresignal.web.routes.concerns_public import SubmissionLimiter
+from caresignal.web.routes.concerns_public import SUBMITTED, SubmissionLimiter
 from caresignal.workflow import concerns
 from caresignal.workflow import concerns_handling as handling
 
@@ -351,3 +354,19 @@ def test_the_json_twin_gives_the_token_once_and_nothing_without_a_concern_sent(
     after = client.get("/api/v1/concerns/submitted").json()
     assert (after["token"], after["shown_before"]) == (None, True)
     assert "If you stayed anonymous" in read(client, "/concerns/submitted").text
+
+
+def test_the_page_forgets_the_concern_a_quarter_of_an_hour_after_it_was_sent(site: Site) -> None:
+    client = site.client()
+    _raised(client)
+    state = client.app.state.caresignal  # type: ignore[attr-defined]
+    for minutes, shown in ((15, "CON-2026-000001"), (16, None)):
+        later = FixedClock(CLOCK.now() + timedelta(minutes=minutes))
+        client.app.state.caresignal = replace(state, clock=later)  # type: ignore[attr-defined]
+        assert client.get("/api/v1/concerns/submitted").json()["reference"] == shown
+    assert SUBMITTED not in _session_of(client)
+    assert (
+        "No concern has been sent from this browser just now."
+        in read(client, "/concerns/submitted").text
+    )
+    client.app.state.caresignal = state  # type: ignore[attr-defined]

@@ -13,13 +13,15 @@ A form's submission is answered Post/Redirect/Get: the concern is stored, its re
 token go into the signed session cookie (never into an address, which would land in a server's
 log and the browser's history), and the browser is sent (303) to ``/concerns/submitted``, which
 takes the token out of the session as it shows it. Refreshing that page sends nothing again and
-shows the reference without the link.
+shows the reference without the link, for :data:`REMEMBERED` after sending; then the session
+forgets the concern, so that a computer shared on a ward does not show the next person that a
+concern was sent from it.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -225,26 +227,43 @@ def _form(
         return _new_page(request, state, staff, values, _sentence(error))
     request.session[SUBMITTED] = {
         "reference": made["reference"], "token": made["token"], "staff": staff,
+        "sent_at": state.clock.now().isoformat(),
     }  # fmt: skip
     return RedirectResponse("/concerns/submitted", status_code=303)
 
 
 #: The session's key for the concern just sent: its reference, whether it came from the staff
-#: form, and its token until the token has been shown.
+#: form, when it was sent, and its token until the token has been shown.
 SUBMITTED = "submitted_concern"
+#: How long after sending the page still shows the concern's reference.
+REMEMBERED = timedelta(minutes=15)
 
 
-def _submitted(request: Request) -> dict[str, Any]:
-    """The concern this browser has just sent: its ``reference`` (None if it sent none) and,
-    the first time only, its private ``token`` and link ``follow`` (taken out of the session
-    here, so that it is shown once); ``shown_before`` once the link has been shown."""
-    kept = request.session.get(SUBMITTED)
+def _recent(kept: object, now: datetime) -> dict[str, Any] | None:
+    """What the session keeps of the concern just sent, if it was sent within
+    :data:`REMEMBERED`."""
     if not isinstance(kept, dict) or not isinstance(kept.get("reference"), str):
+        return None
+    try:
+        sent = datetime.fromisoformat(str(kept.get("sent_at")))
+    except ValueError:
+        return None
+    return kept if timedelta(0) <= now - sent <= REMEMBERED else None
+
+
+def _submitted(request: Request, state: State) -> dict[str, Any]:
+    """The concern this browser has just sent: its ``reference`` (None if it sent none, or
+    longer ago than :data:`REMEMBERED`) and, the first time only, its private ``token`` and link
+    ``follow`` (taken out of the session here, so that it is shown once); ``shown_before`` once
+    the link has been shown."""
+    kept = _recent(request.session.pop(SUBMITTED, None), state.clock.now())
+    if kept is None:
         return {"reference": None, "token": None, "follow": None, "staff": False,
                 "shown_before": False, "reply_within_days": 3}  # fmt: skip
     token = kept.get("token")
     staff = kept.get("staff") is True
-    request.session[SUBMITTED] = {"reference": kept["reference"], "staff": staff}
+    request.session[SUBMITTED] = {"reference": kept["reference"], "staff": staff,
+                                  "sent_at": kept["sent_at"]}  # fmt: skip
     fresh = isinstance(token, str)
     return {
         "reference": kept["reference"], "token": token if fresh else None,
@@ -254,21 +273,21 @@ def _submitted(request: Request) -> dict[str, Any]:
 
 
 @router.get("/concerns/submitted", include_in_schema=False)
-def submitted_page(request: Request) -> Response:
+def submitted_page(request: Request, state: State) -> Response:
     """The reference of the concern this browser has just sent and, once only, its private
     link; after that (a refresh), the reference and that the link was shown once."""
-    made = _submitted(request)
+    made = _submitted(request, state)
     link = None if made["follow"] is None else str(request.base_url).rstrip("/") + made["follow"]
     return render(request, "concern_submitted.html", {"s": made, "link": link,
                                                       "staff": made["staff"]})  # fmt: skip
 
 
 @router.get("/api/v1/concerns/submitted", tags=["concerns"])
-def submitted(request: Request) -> dict[str, Any]:
+def submitted(request: Request, state: State) -> dict[str, Any]:
     """As ``/concerns/submitted``: the ``reference`` of the concern this session's form has just
     sent, and its ``token`` and link ``follow`` the first time only (null after, with
-    ``shown_before`` true; all null when it sent none)."""
-    return _submitted(request)
+    ``shown_before`` true; all null when it sent none, or more than 15 minutes ago)."""
+    return _submitted(request, state)
 
 
 @router.post("/concerns", include_in_schema=False)
