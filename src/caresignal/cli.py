@@ -39,6 +39,7 @@ from caresignal.cli_escalation import board_app, escalate, outbox_app
 from caresignal.cli_fhir import import_fhir_file
 from caresignal.cli_report import report_app
 from caresignal.cli_signals import merge_line, merge_scan, signals_app
+from caresignal.cli_spark import BackendOption, MasterOption, chosen_backend
 from caresignal.cli_store import audit_app, store_app, user_app
 from caresignal.cli_urgent import urgent_app
 from caresignal.data import public
@@ -357,6 +358,8 @@ def scan(
         str | None,
         typer.Option("--by", help="Who is scanning, for the audit log [default: your user name]."),
     ] = None,
+    backend: BackendOption = "local",
+    master: MasterOption = None,
 ) -> None:
     """Scan every unit and indicator for signals; write findings.parquet to the data directory
     and merge the findings into the store's signal episodes."""
@@ -375,14 +378,18 @@ def scan(
     day = _day("--as-of", as_of) if as_of is not None else last_day(dataset.snapshot(), catalogue)
     if day is None:
         _fail(f"{directory} holds no rows for any indicator", "import births, counts or staffing")
-    with _bar(f"Scanning as of {day}", len(catalogue.ids)) as advance:
+    with (
+        chosen_backend(backend, master) as (runner, workers),
+        _bar(f"Scanning as of {day}", len(catalogue.ids)) as advance,
+    ):
         result = run_scan(
             dataset,
             catalogue,
             as_of=day,
             clock=SystemClock(),
+            backend=runner,
             on_progress=lambda done, _total, name: advance(done, name),
-            workers=os.cpu_count() or 1,
+            workers=workers,
         )
         path = write_findings(result, directory)
     merged: MergeResult | None = None
@@ -429,6 +436,8 @@ def replay(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the replay as JSON.")] = False,
+    backend: BackendOption = "local",
+    master: MasterOption = None,
 ) -> None:
     """Replay the history month by month: when each signal would have fired, and (on synthetic
     data) how soon each method found each hidden problem."""
@@ -443,7 +452,10 @@ def replay(
     last = _day("--to", end) if end is not None else None
     if first is not None and last is not None and first > last:
         _fail(f"--from {first} is after --to {last}", "give --from a day before --to")
-    with _progress(f"Replaying {directory}") as stage:
+    with (
+        chosen_backend(backend, master) as (runner, workers),
+        _progress(f"Replaying {directory}") as stage,
+    ):
         stage("building each indicator's series and charts")
         result = run_replay(
             Dataset(directory),
@@ -451,7 +463,8 @@ def replay(
             clock=SystemClock(),
             start=first,
             end=last,
-            workers=os.cpu_count() or 1,
+            backend=runner,
+            workers=workers,
         )
     if as_json:
         _print_json(result.to_dict())

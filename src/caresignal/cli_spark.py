@@ -1,0 +1,58 @@
+"""The ``--backend`` and ``--master`` options of ``caresignal scan`` and ``replay``: where the
+per-series tasks run (docs/spark.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from caresignal._cli_common import _fail
+
+if TYPE_CHECKING:
+    from caresignal.monitor.scan import Backend
+
+__all__ = ["BACKENDS", "BackendOption", "MasterOption", "chosen_backend"]
+
+#: The backends a command can run on.
+BACKENDS = ("local", "spark")
+
+BackendOption = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        help="Where the charts are computed: local (this process) or spark (docs/spark.md).",
+    ),
+]
+MasterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--master",
+        help="The Spark master URL, with --backend spark [default: local[2]].",
+        show_default=False,
+    ),
+]
+
+
+@contextmanager
+def chosen_backend(name: str, master: str | None) -> Iterator[tuple[Backend | None, int]]:
+    """The backend named on the command line (None for the local one) and the processes that
+    design missing thresholds on this machine; a Spark session is stopped when the block ends.
+
+    With Spark the designs are made by the tasks on Spark's executors, so no local worker
+    processes are started.
+    """
+    if name not in BACKENDS:
+        _fail(f"--backend {name!r} is not a backend", "choose local or spark")
+    if name == "local":
+        if master is not None:
+            _fail("--master is only used with --backend spark", "add --backend spark")
+        yield None, os.cpu_count() or 1
+        return
+    from caresignal.monitor.spark import DEFAULT_MASTER, SparkBackend, spark_session
+
+    with spark_session(DEFAULT_MASTER if master is None else master) as session:
+        yield SparkBackend(session), 1
