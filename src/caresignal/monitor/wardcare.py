@@ -1,0 +1,262 @@
+"""Ward care audits from bedside observations: triggers, responses, sepsis and weight loss.
+
+:func:`audit` takes the ``encounters``, ``observations`` and ``responses`` tables (polars frames,
+as docs/data.md describes them) and, in whole-column work without a Python loop over rows:
+
+* scores every set of observations with :mod:`caresignal.stats.ews` (NEWS2 from 16 years of
+  age at admission, the paediatric score below), saying per row which score and, where there
+  is no aggregate, why;
+* finds every **trigger** (NEWS2 urgent review or emergency response, a paediatric escalation,
+  a carer's "worse"), groups them into **episodes**, and audits each episode's first trigger
+  for the response the rules require: in time, late, missed or pending, and the minutes taken;
+* audits **suspected sepsis** (minutes to sepsis screen, first IV antibiotic and senior review)
+  and **weight loss** from the first weight of the stay;
+* sums it all into **monthly unit-level indicators**.
+
+The rules (response kinds and minutes, sepsis and weight rules) are data:
+``wardcare_rules.toml`` shipped with the package (:func:`default_rules`), or a trust's own file
+(:func:`load_rules`). docs/wardcare.md explains every rule and where each default comes from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from caresignal.data.schema import ENCOUNTERS, OBSERVATIONS, RESPONSES, TableSchema
+from caresignal.monitor._wardcare_followups import sepsis_audit, weight_audit
+from caresignal.monitor._wardcare_monthly import MEASURES, monthly_indicators
+from caresignal.monitor._wardcare_rules import (
+    TRIGGER_KINDS,
+    RulesError,
+    SepsisRule,
+    TriggerRule,
+    WardcareRules,
+    WeightRule,
+    default_rules,
+    load_rules,
+)
+from caresignal.monitor._wardcare_scores import score_observations
+from caresignal.monitor._wardcare_triggers import (
+    LEVELS,
+    STATUSES,
+    Responses,
+    audit_triggers,
+    trigger_rows,
+)
+from caresignal.stats import ews
+from caresignal.stats.ews import PewsTable
+
+__all__ = [
+    "LEVELS",
+    "MEASURES",
+    "STATUSES",
+    "TRIGGER_KINDS",
+    "RulesError",
+    "SepsisRule",
+    "TriggerRule",
+    "WardcareAudit",
+    "WardcareRules",
+    "WeightRule",
+    "audit",
+    "default_rules",
+    "load_rules",
+]
+
+_TRIGGER_LEVELS = tuple(ews.TRIGGERS[code] for code in sorted(ews.TRIGGERS))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class WardcareAudit:
+    """What :func:`audit` found.
+
+    Attributes
+    ----------
+    as_of : datetime
+        The audit's end: responses after it are not counted, and an episode whose time runs
+        past it without a response is pending.
+    rules : WardcareRules
+        The rules used.
+    scores : polars.DataFrame
+        One row per set of observations: ``encounter_id``, ``unit_code``,
+        ``observation_datetime``, ``score`` (NEWS2 or PEWS), ``aggregate`` (null without one),
+        ``level`` (not determined, none, urgent review, emergency response), ``carer_worse``
+        and ``reason`` (scored, or why there is no aggregate).
+    triggers : polars.DataFrame
+        One row per trigger: encounter, unit, ``trigger_datetime``, ``kind`` (one of
+        :data:`TRIGGER_KINDS`), ``level``, ``reason``, ``episode`` and ``first_in_episode``,
+        ``responses_required``, ``within_minutes``, ``response_datetime``, ``response_kind``,
+        ``minutes`` and ``status`` (one of :data:`STATUSES`; ``in episode`` for a trigger that
+        joined an earlier one's episode).
+    sepsis : polars.DataFrame
+        One row per suspected-sepsis episode, with minutes to screen, antibiotic and senior
+        review, and whether each was in time (null while pending).
+    weight : polars.DataFrame
+        One row per weight-loss flag, with the review's minutes and status.
+    monthly : polars.DataFrame
+        One row per unit and month: counts, shares (``share_<measure>`` for each of
+        :data:`MEASURES`) and ``median_delay_minutes``.
+    """
+
+    as_of: dt.datetime
+    rules: WardcareRules
+    scores: pl.DataFrame
+    triggers: pl.DataFrame
+    sepsis: pl.DataFrame
+    weight: pl.DataFrame
+    monthly: pl.DataFrame
+
+
+def audit(
+    encounters: pl.DataFrame,
+    observations: pl.DataFrame,
+    responses: pl.DataFrame,
+    *,
+    rules: WardcareRules | None = None,
+    pews_table: PewsTable | None = None,
+    as_of: dt.datetime | None = None,
+) -> WardcareAudit:
+    """Score every set of observations and audit the responses to every trigger.
+
+    Parameters
+    ----------
+    encounters, observations, responses : polars.DataFrame
+        The tables as docs/data.md describes them (a LazyFrame is collected). Each observation
+        and response must belong to an encounter of ``encounters``.
+    rules : WardcareRules, optional
+        From :func:`load_rules`; the shipped :func:`default_rules` when left out.
+    pews_table : PewsTable, optional
+        The paediatric chart (:func:`caresignal.stats.ews.load_pews_table`); the shipped table
+        when left out.
+    as_of : datetime, optional
+        The audit's end; the latest observation or response when left out.
+
+    Returns
+    -------
+    WardcareAudit
+
+    Raises
+    ------
+    ValueError
+        Naming the table, row, column and value, and what was expected: a missing column, or
+        an observation or response of an encounter not in ``encounters``.
+    """
+    rules = default_rules() if rules is None else rules
+    encounters = _frame(encounters, ENCOUNTERS)
+    observations = _frame(observations, OBSERVATIONS)
+    responses = _frame(responses, RESPONSES)
+    stays = encounters.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("_stay"),
+        pl.col("encounter_id").cast(pl.String),
+        "unit_code",
+        "admission_datetime",
+        "discharge_datetime",
+        "age_months",
+    )
+    rows = _joined(observations, stays, "observations")
+    answered = _joined(responses, stays, "responses")
+    if as_of is None:
+        as_of = _latest(rows, answered)
+    # A response after discharge or after the audit's end answers nothing.
+    answered = answered.filter(
+        (pl.col("response_datetime") <= as_of)
+        & (
+            pl.col("discharge_datetime").is_null()
+            | (pl.col("response_datetime") <= pl.col("discharge_datetime"))
+        )
+    )
+    rows = rows.filter(pl.col("observation_datetime") <= as_of)
+    scored = pl.concat([rows, score_observations(rows, pews_table)], how="horizontal")
+    index = Responses(answered)
+    triggers = audit_triggers(trigger_rows(scored), index, rules, as_of)
+    sepsis = sepsis_audit(triggers, index, rules, as_of)
+    weight = weight_audit(scored, index, rules, as_of)
+    return WardcareAudit(
+        as_of=as_of,
+        rules=rules,
+        scores=_public_scores(scored),
+        triggers=_public_triggers(triggers),
+        sepsis=_named_kinds(sepsis),
+        weight=weight,
+        monthly=monthly_indicators(triggers, sepsis, weight),
+    )
+
+
+def _frame(frame: pl.DataFrame | pl.LazyFrame, schema: TableSchema) -> pl.DataFrame:
+    data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    for column in schema.columns:
+        if column.required and column.name not in data.columns:
+            raise ValueError(
+                f"{schema.name}: column {column.name!r} is missing; expected the columns "
+                f"{', '.join(c.name for c in schema.columns if c.required)} (docs/data.md)"
+            )
+    return data
+
+
+def _joined(table: pl.DataFrame, stays: pl.DataFrame, name: str) -> pl.DataFrame:
+    """``table`` with its stay's unit, times and age; every row must have a stay."""
+    rows = table.with_columns(pl.col("encounter_id").cast(pl.String)).join(
+        stays, on="encounter_id", how="left", coalesce=True
+    )
+    lost = rows.get_column("unit_code").is_null()
+    if lost.any():
+        row = int(lost.arg_true()[0])
+        value = rows.get_column("encounter_id")[row]
+        raise ValueError(
+            f"{name}: row {row + 1}, column encounter_id: {value!r} is not in the encounters "
+            "table; expected the id of an encounter given with it"
+        )
+    return rows
+
+
+def _latest(rows: pl.DataFrame, responses: pl.DataFrame) -> dt.datetime:
+    times = [
+        rows.get_column("observation_datetime").max(),
+        responses.get_column("response_datetime").max(),
+    ]
+    known = [time for time in times if isinstance(time, dt.datetime)]
+    return max(known) if known else dt.datetime(1970, 1, 1)
+
+
+def _public_scores(scored: pl.DataFrame) -> pl.DataFrame:
+    level = pl.Series(_TRIGGER_LEVELS, dtype=pl.Enum(_TRIGGER_LEVELS)).gather(
+        scored.get_column("level").cast(pl.Int64) + 1
+    )
+    return scored.select(
+        "encounter_id",
+        "unit_code",
+        "observation_datetime",
+        "score",
+        "aggregate",
+        level.alias("level"),
+        "carer_worse",
+        "reason",
+    )
+
+
+def _named_kinds(frame: pl.DataFrame) -> pl.DataFrame:
+    kinds = pl.Series(TRIGGER_KINDS, dtype=pl.Enum(TRIGGER_KINDS))
+    return frame.with_columns(kinds.gather(frame.get_column("kind").cast(pl.Int64)).alias("kind"))
+
+
+def _public_triggers(triggers: pl.DataFrame) -> pl.DataFrame:
+    kinds = pl.Series(TRIGGER_KINDS, dtype=pl.Enum(TRIGGER_KINDS))
+    levels = pl.Series(LEVELS, dtype=pl.Enum(LEVELS))
+    return triggers.select(
+        "encounter_id",
+        "unit_code",
+        "trigger_datetime",
+        kinds.gather(triggers.get_column("kind").cast(pl.Int64)).alias("kind"),
+        levels.gather(triggers.get_column("rank").cast(pl.Int64)).alias("level"),
+        "reason",
+        "episode",
+        "first_in_episode",
+        "responses_required",
+        "within_minutes",
+        "response_datetime",
+        "response_kind",
+        "minutes",
+        "status",
+    )
