@@ -20,7 +20,6 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
-import json
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import polars as pl
 
 from caresignal.data.dataset import replace_file
@@ -118,13 +118,13 @@ def _uncollected() -> Iterator[None]:
 
 def _read(where: Path) -> ScanState | None:
     try:
-        document = json.loads((where / MANIFEST).read_text("utf-8"))
+        document = orjson.loads((where / MANIFEST).read_bytes())
         if document["format"] != FORMAT or document["version"] != VERSION:
             return None
         if document["versions"] != _versions():
             return None
         every = pl.read_parquet(where / document["points"])
-        designs = json.loads((where / document["designs"]).read_text("utf-8"))
+        designs = orjson.loads((where / document["designs"]).read_bytes())
         reader = _Designs()
         indicators = {}
         offset = 0
@@ -177,7 +177,7 @@ def write_state(directory: Path, state: ScanState, *, designs_kept: bool = False
             **names,
             "indicators": {ident: _indicator_to(item) for ident, item in state.indicators.items()},
         }
-        replace_file(where / MANIFEST, json.dumps(document).encode("utf-8"))
+        replace_file(where / MANIFEST, _json(document))
     except (OSError, ValueError, pl.exceptions.PolarsError):
         return
     for path in where.iterdir():
@@ -193,7 +193,7 @@ def _write_designs(path: Path, state: ScanState) -> None:
         for ident, item in state.indicators.items()
     }
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(document), "utf-8")
+    temporary.write_bytes(_json(document))
     temporary.replace(path)
 
 
@@ -217,6 +217,13 @@ def _write_arrays(path: Path, state: ScanState) -> None:
     with temporary.open("wb") as handle:
         np.savez(handle, **arrays)
     temporary.replace(path)
+
+
+def _json(document: Any) -> bytes:
+    """``document`` as JSON text, by orjson (a tenth of the standard library's time on a state of
+    thousands of charts). Every number in a state is finite; a non-finite one would be written as
+    null and make the state unreadable, which costs the next scan its speed, never its answer."""
+    return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def _versions() -> dict[str, str]:
