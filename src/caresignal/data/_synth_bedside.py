@@ -43,6 +43,8 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 _DAY = 1440
+# A trigger with a temperature outside 36.0-38.0 °C (NEWS2's scoring temperatures) is screened.
+_FEVER_ABOVE, _FEVER_BELOW = 38.0, 36.0
 _MOST_WEIGHT_LOST = 0.15  # a child losing weight stops losing it at 15 %
 _WEIGHT_REVIEW_MINUTES = 240.0  # median delay of a doctor's review after a weight loss of 5 %
 
@@ -349,7 +351,9 @@ def _respond(
         return
     who, when, kid, lvl = at[caught], t[caught], child[caught], level[caught]
     score_trigger = from_score[caught]
-    septic = score_trigger & (course.sepsis[who] | (np.nan_to_num(temperature[caught]) >= 38.0))
+    heat = np.nan_to_num(temperature[caught], nan=37.0)
+    feverish = (heat > _FEVER_ABOVE) | (heat < _FEVER_BELOW)
+    septic = score_trigger & (course.sepsis[who] | feverish)
     wants = {
         "nurse_in_charge_review": kid,
         "doctor_review": ~kid | score_trigger | (rng.random(caught.size) < 0.5),

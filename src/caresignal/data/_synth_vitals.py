@@ -253,8 +253,8 @@ RESPONSE_MEDIANS = {
     "doctor_review": 30.0,
     "senior_review": 45.0,
     "outreach_review": 20.0,
-    "sepsis_screen": 25.0,
-    "first_iv_antibiotic": 30.0,
+    "sepsis_screen": 20.0,
+    "first_iv_antibiotic": 25.0,
 }
 FULL_FILL = 0.95
 DELAY_PER_FILL = 6.0
