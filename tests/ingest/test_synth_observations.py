@@ -325,6 +325,31 @@ def test_the_failing_ward_leaves_more_carers_worse_unanswered(
     assert share["late"] > share["others"] + 0.2
 
 
+def test_the_failing_ward_screens_fewer_feverish_children_for_sepsis_within_an_hour(
+    small: synth.SyntheticDataset, scored: pl.DataFrame
+) -> None:
+    # NICE QS161: suspected sepsis with a high-risk criterion is treated within 1 hour; here a
+    # trigger whose set has a temperature outside 36.0-38.0 °C (NEWS2's 0-scoring band).
+    ward, before, decline = _periods(small)
+    screens = small.tables["responses"].filter(pl.col("kind") == "sepsis_screen")
+    feverish = (pl.col("temperature") > 38.0) | (pl.col("temperature") < 36.0)
+    first = _first_triggers(scored.filter(pl.col("child"))).filter(feverish)
+    timed = _answered(first, "observation_datetime", screens)
+    in_hour = (pl.col("delay").fill_null(10**6) <= 60).mean()
+    earlier = timed.filter(pl.col("unit_code") == ward, before)
+    late = timed.filter(pl.col("unit_code") == ward, decline)
+    others = timed.filter(pl.col("unit_code") != ward, decline)
+    assert min(earlier.height, late.height, others.height) >= 50
+    share = {
+        name: f.select(in_hour).item()
+        for name, f in (("earlier", earlier), ("late", late), ("others", others))
+    }
+    assert share["earlier"] > 0.75
+    assert share["others"] > 0.75
+    assert share["late"] < share["earlier"] - 0.15
+    assert share["late"] < share["others"] - 0.15
+
+
 def test_the_truth_records_what_the_bedside_tables_show(small: synth.SyntheticDataset) -> None:
     problem = next(p for p in small.truth["problems"] if p["id"] == "ward_decline")
     bedside = (
