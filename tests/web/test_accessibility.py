@@ -44,6 +44,7 @@ class Visit:
         return self.path.format(
             episode=site.episode,
             unit=site.red.unit,
+            ward=f"{site.trust}01-PAE",  # the trust's children's ward, with bedside data
             indicator=site.red.indicator,
             trust=site.trust,
             recommendation=site.recommendation,
@@ -73,6 +74,7 @@ PAGES: dict[str, Visit | str] = {
     "/overview.csv": "a download (the overview as CSV)",
     "/overview.xlsx": "a download (the overview as Excel)",
     "/organisations/{code}": Visit("champion", "/organisations/{unit}"),
+    "/organisations/{code}/bedside": Visit("champion", "/organisations/{ward}/bedside"),
     "/organisations/{code}/indicators/{indicator}": Visit(
         "champion", "/organisations/{unit}/indicators/{indicator}"
     ),

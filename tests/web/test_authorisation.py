@@ -95,6 +95,8 @@ READS: dict[str, tuple[str, str]] = {
     "/organisations/{trust}": ("N222222NNNNN3", "NNNNNNN2NNNN3"),
     "/organisations/{site}": ("2222222N22NN3", "NNNNNNN2NN223"),
     "/organisations/{unit}": ("2222222N22NN3", "NNNNNNN2NN223"),
+    # A ward's bedside audit names patients' stays: clinical roles in the ward, site or trust.
+    "/organisations/{unit}/bedside": ("2222NNNN22NN3", "NNNNNNN2NN223"),
     "/organisations/{site}/indicators/" + INDICATOR: ("2222222N22NN3", "NNNNNNN2NN223"),
     "/api/v1/organisations/{site}/indicators/" + INDICATOR + "/charts": (
         "2222222N22NN1",

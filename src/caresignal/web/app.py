@@ -34,6 +34,7 @@ from caresignal.web.routes import (
     actions,
     audit,
     auth,
+    bedside,
     board,
     concerns_public,
     concerns_trust,
@@ -156,6 +157,7 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(overview.router)
     app.include_router(organisations.router)
+    app.include_router(bedside.router)
     app.include_router(admin_routes.router)
     app.include_router(public_routes.router)
     app.include_router(urgent_routes.router)

@@ -23,6 +23,7 @@ from caresignal.web.charts import kept
 from caresignal.web.data_state import json_response
 from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import render
+from caresignal.web.routes.bedside import bedside_href
 from caresignal.web.routes.overview import Filters, table
 from caresignal.web.security import check_csrf
 from caresignal.web.standings import Seen, row_of, seen
@@ -70,6 +71,7 @@ def _organisation(state: AppState, viewer: CurrentViewer, code: str) -> dict[str
         "as_of": None if view.standings is None else view.standings.as_of.isoformat(),
         "note": view.note,
         "rows": table(view, Filters(), under=code),
+        "bedside_href": bedside_href(view, viewer, code),
     }
 
 
