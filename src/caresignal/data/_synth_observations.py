@@ -10,7 +10,8 @@ only a share of the stays is kept, in a window of months around the failing ward
 **Observations.** Most patients stay well; some deteriorate over hours (and recover on
 their own, or once treated), some have sepsis (which lasts until antibiotics), and adults who die
 deteriorate before death. Each set's early warning score sets when the next is taken
-(:mod:`caresignal.data._synth_vitals`), later on a short-staffed ward.
+(:mod:`caresignal.data._synth_vitals`), later on a short-staffed ward; the simulation, set by
+set, is :mod:`caresignal.data._synth_bedside`.
 
 **Responses.** A set that triggers (NEWS2 5 or more or a single 3, the paediatric score 8 or
 more, or a carer's "worse") is answered (reviews; for sepsis a screen, antibiotics and a senior
@@ -186,7 +187,7 @@ def _adults(plan: Plan, rng: np.random.Generator, share: float, offset: int) -> 
 
 @lru_cache(maxsize=1)
 def ward_care(plan: Plan) -> WardCare:
-    """The stays, observations and responses of a plan (the last plan's are kept for reuse)."""
+    """The stays, observations and responses of a plan, kept until :func:`responses_table`."""
     shares = BEDSIDE_SHARES[plan.spec.name]
     units = plan.paediatric.code + plan.adult.code
     rng = stream(plan.seed, "wardcare", "stays")
