@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from caresignal._cli_common import _fail
 
@@ -52,7 +53,16 @@ def chosen_backend(name: str, master: str | None) -> Iterator[tuple[Backend | No
             _fail("--master is only used with --backend spark", "add --backend spark")
         yield None, os.cpu_count() or 1
         return
-    from caresignal.monitor.spark import DEFAULT_MASTER, SparkBackend, spark_session
+    from caresignal.monitor.spark import (
+        DEFAULT_MASTER,
+        SparkBackend,
+        SparkUnavailableError,
+        spark_session,
+    )
 
-    with spark_session(DEFAULT_MASTER if master is None else master) as session:
+    with ExitStack() as stack:
+        try:
+            session = stack.enter_context(spark_session(master or DEFAULT_MASTER))
+        except SparkUnavailableError as error:  # the hint holds brackets: not rich markup
+            _fail(error.message, None if error.hint is None else escape(error.hint))
         yield SparkBackend(session), 1

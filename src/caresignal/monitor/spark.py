@@ -93,6 +93,9 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "caresignal") ->
     """A Spark session on ``master`` (``local[N]``, ``spark://host:7077``, ``yarn``...), stopped
     when the block ends.
 
+    When a session is already running in this process (a Databricks job's ``spark``, or a
+    caller's), it is used as it is, whatever ``master`` says, and left running.
+
     For a ``local`` master the executors' Python is this interpreter, so they import the same
     caresignal; on a cluster, caresignal must be installed on every node (docs/spark.md). Raises
     :class:`SparkUnavailableError` when PySpark is not installed or Java cannot be started.
@@ -110,6 +113,7 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "caresignal") ->
             .config("spark.ui.showConsoleProgress", "false")
         )
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    running = SparkSession.getActiveSession()
     try:
         session = builder.getOrCreate()
     except Exception as error:  # Java missing, a bad master URL: PySpark raises many kinds
@@ -121,7 +125,8 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "caresignal") ->
     try:
         yield session
     finally:
-        session.stop()
+        if running is None:
+            session.stop()
 
 
 class SparkBackend:
