@@ -1,0 +1,138 @@
+"""Benchmark: the scan and the replay on Spark ``local[2]`` beside the local backend (prints JSON).
+
+Run: ``.venv/bin/python benchmarks/bench_spark.py [--data-dir DIR] [--scale huge] [--master M]``
+(needs the spark extra: ``pip install -e '.[spark]'``). The data directory is copied to a
+temporary directory first; without ``--data-dir`` the synthetic dataset of ``--scale`` (default
+``huge``: 10 years, about 6 million births, 190 sites, every ward type) is built there.
+
+A first local scan fits the risk models and designs every threshold (not measured: both
+backends then read the same recorded fits and designs). Then, with the scan state deleted before
+each, so every chart is computed from its whole series:
+
+* ``local_scan`` and ``spark_scan``: the scan as of the last day of the data;
+* ``local_replay`` and ``spark_replay``: the whole history replayed.
+
+The Spark session's start is timed on its own (``spark_start``), and each Spark figure counts the
+Spark jobs it ran. ``same_findings`` and ``same_signals`` say whether the two backends agreed;
+``spark_slower_by`` is each Spark time divided by the local one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+CLOCK_AT = datetime(2035, 1, 1, tzinfo=UTC)
+
+
+def _prepare(source: Path | None, scale: str, work: Path) -> Path:
+    directory = work / "data"
+    if source is not None:
+        shutil.copytree(source, directory)
+        return directory
+    from caresignal.clock import FixedClock
+    from caresignal.data.dataset import Dataset
+    from caresignal.data.imports import import_synthetic
+    from caresignal.monitor.catalogue import load_catalogue
+
+    import_synthetic(
+        Dataset(directory),
+        scale,  # type: ignore[arg-type]
+        1,
+        clock=FixedClock(CLOCK_AT),
+        exposure_indicators=load_catalogue().exposure_indicators(),
+    )
+    return directory
+
+
+def _timed(step: str, run: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = run()
+    seconds = time.perf_counter() - start
+    print(json.dumps({"step": step, "seconds": round(seconds, 2)}), file=sys.stderr, flush=True)
+    return result, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, help="a data directory to copy and use")
+    parser.add_argument("--scale", default="huge", help="the synthetic dataset to build")
+    parser.add_argument("--master", default="local[2]", help="the Spark master")
+    arguments = parser.parse_args()
+
+    from caresignal.clock import FixedClock
+    from caresignal.data.dataset import Dataset
+    from caresignal.monitor.catalogue import load_catalogue
+    from caresignal.monitor.replay import replay
+    from caresignal.monitor.scan import last_day, scan
+    from caresignal.monitor.spark import SparkBackend, spark_session
+
+    clock = FixedClock(CLOCK_AT)
+    catalogue = load_catalogue()
+    with tempfile.TemporaryDirectory(prefix="bench-spark-") as work:
+        directory, _ = _timed(
+            "prepare", lambda: _prepare(arguments.data_dir, arguments.scale, Path(work))
+        )
+        dataset = Dataset(directory)
+        day = last_day(dataset.snapshot(), catalogue)
+        assert day is not None
+        state = directory / "cache" / "scan"
+
+        def scan_with(backend: Any) -> Any:
+            shutil.rmtree(state, ignore_errors=True)
+            return scan(dataset, catalogue, as_of=day, clock=clock, backend=backend)
+
+        _timed(
+            "warm_up",
+            lambda: scan(dataset, catalogue, as_of=day, clock=clock, workers=os.cpu_count() or 1),
+        )
+        local, local_scan = _timed("local_scan", lambda: scan_with(None))
+        local_signals, local_replay = _timed(
+            "local_replay", lambda: replay(dataset, catalogue, clock=clock)
+        )
+        started = time.perf_counter()
+        with spark_session(arguments.master, "caresignal-bench") as session:
+            spark_start = time.perf_counter() - started
+            backend = SparkBackend(session)
+            spark, spark_scan = _timed("spark_scan", lambda: scan_with(backend))
+            scan_jobs = backend.jobs
+            spark_signals, spark_replay = _timed(
+                "spark_replay", lambda: replay(dataset, catalogue, clock=clock, backend=backend)
+            )
+            replay_jobs = backend.jobs - scan_jobs
+            cores = backend.cores
+    figures = {
+        "benchmark": "spark",
+        "dataset": str(arguments.data_dir) if arguments.data_dir else arguments.scale,
+        "master": arguments.master,
+        "spark_cores": cores,
+        "machine_cpus": os.cpu_count(),
+        "findings": len(local.findings),
+        "signals": len(local_signals.signals),
+        "local_scan_s": round(local_scan, 2),
+        "spark_scan_s": round(spark_scan, 2),
+        "spark_scan_jobs": scan_jobs,
+        "local_replay_s": round(local_replay, 2),
+        "spark_replay_s": round(spark_replay, 2),
+        "spark_replay_jobs": replay_jobs,
+        "spark_start_s": round(spark_start, 2),
+        "spark_slower_by": {
+            "scan": round(spark_scan / local_scan, 2),
+            "replay": round(spark_replay / local_replay, 2),
+        },
+        "same_findings": spark.findings == local.findings,
+        "same_signals": spark_signals.signals == local_signals.signals,
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
