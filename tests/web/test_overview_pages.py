@@ -285,7 +285,9 @@ def test_downloads_hold_the_table_as_filtered(people: SignIn) -> None:
 def test_the_trust_site_and_unit_pages(people: SignIn) -> None:
     champion = people("champion")
     trust = _json(champion, "/api/v1/organisations/ZJK")
-    assert set(trust) == {"organisation", "chain", "children", "as_of", "note", "rows"}
+    assert set(trust) == {"organisation", "chain", "children", "as_of", "note", "rows",
+                          "bedside_href"}  # fmt: skip
+    assert trust["bedside_href"] is None  # a trust, not a ward
     assert [c["code"] for c in trust["children"]] == ["ZJK01", "ZJK02"]
     assert {row["unit"] for row in trust["rows"]} == {"ZJK01", "ZJK02", "ZJK01-ADW1",
                                                       "ZJK01-PAE"}  # fmt: skip
