@@ -78,6 +78,7 @@ def test_shipped_files_load_with_every_required_indicator(catalogue: Catalogue) 
         "emergency.toml",
         "maternity.toml",
         "wards.toml",
+        "wards_bedside.toml",  # the ward care audit's measures, from bedside observations
         "wards_concerns.toml",  # themes of concerns, loaded after the ward indicators
     )
     for ident, (table, methods) in REQUIRED.items():

@@ -49,6 +49,12 @@ def _section(ind: Indicator) -> list[str]:
             + ", ".join(f"`{c}`" for c in d.categories)
             + " (recorded, else suggested)",
         ),
+        (
+            "bedside measure",
+            d.measure
+            and f"`{d.measure}` of the ward care audit, from the encounters, observations and "
+            "responses tables",
+        ),
         ("population", d.population and f"`{d.population}`"),
         ("outcome", d.outcome and f"`{d.outcome}`"),
         ("numerator", d.numerator and f"`{d.numerator}`"),

@@ -20,6 +20,7 @@ from caresignal.monitor._catalogue_types import (
     RiskModelSpec,
     Window,
 )
+from caresignal.monitor._wardcare_monthly import MEASURES
 from caresignal.text.themes import CATEGORIES
 
 __all__ = ["read_indicator"]
@@ -37,6 +38,7 @@ DATE_COLUMNS = {
     "counts": "period_start",
     "staffing": "month",
     "concerns": "received_date",
+    "observations": "observation_datetime",
 }
 
 
@@ -100,6 +102,8 @@ def expression(value: Any, where: f.Where, columns: Collection[str]) -> str:
 
 
 def _unit_column(value: Any, table: str, where: f.Where) -> str:
+    if table == "observations":  # each set's ward is its stay's, in the encounters table
+        return f.text("unit_code" if value is None else value, where, ("unit_code",))
     schema = SCHEMAS[table]
     if value is None:
         if schema.organisation_column is None:
@@ -114,6 +118,8 @@ def _definition(value: Any, table: str, where: f.Where) -> Definition:
     keys = ("date_column", "population", "outcome", "numerator", "denominator")
     if table == "concerns":
         return _concerns_definition(entry, where)
+    if table == "observations":
+        return _bedside_definition(entry, where)
     counts_keys = ("counts_indicator", "denominator_kind")
     f.check_keys(entry, keys + counts_keys if table == "counts" else keys, where)
     schema = SCHEMAS[table]
@@ -163,6 +169,15 @@ def _concerns_definition(entry: Mapping[str, Any], where: f.Where) -> Definition
         denominator_kind="cases",
         categories=categories,
     )  # fmt: skip
+
+
+def _bedside_definition(entry: Mapping[str, Any], where: f.Where) -> Definition:
+    """One of the ward care audit's monthly measures, from the three bedside tables."""
+    f.check_keys(entry, ("measure",), where)
+    measure = f.text(f.required(entry, "measure", where), where.at("measure"), tuple(MEASURES))
+    return Definition(
+        date_column=DATE_COLUMNS["observations"], denominator_kind="cases", measure=measure
+    )
 
 
 def _methods(value: Any, where: f.Where) -> tuple[Any, ...]:

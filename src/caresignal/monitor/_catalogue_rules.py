@@ -35,6 +35,10 @@ def _check_definition(indicator: Indicator, where: f.Where) -> None:
         )
     if indicator.table == "concerns" and indicator.period != "month":
         raise where.at("period").error(indicator.period, "month: concerns are counted by month")
+    if indicator.table == "observations" and indicator.period != "month":
+        raise where.at("period").error(
+            indicator.period, "month: the ward care audit's measures are monthly"
+        )
     if indicator.period == "case" and not case_table:
         raise where.at("period").error("case", f"month or week: {indicator.table} has no cases")
     if indicator.risk_model is not None and not case_table:

@@ -123,6 +123,10 @@ class Definition:
 
     For the ``concerns`` table, ``categories`` are the HCAT categories counted (each concern's
     recorded category, else the one :mod:`caresignal.text.themes` suggests), a month at a time.
+
+    For the ``observations`` table, ``measure`` names one of the ward care audit's monthly
+    measures (:data:`caresignal.monitor.wardcare.MEASURES`), computed from the encounters,
+    observations and responses tables together.
     """
 
     date_column: str
@@ -133,6 +137,7 @@ class Definition:
     counts_indicator: str | None = None
     denominator_kind: str | None = None
     categories: tuple[str, ...] = ()
+    measure: str | None = None
 
     def population_expr(self) -> pl.Expr:
         """The rows in the indicator's population, as a boolean polars expression."""

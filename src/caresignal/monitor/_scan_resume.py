@@ -208,7 +208,9 @@ def _new_series(
     if indicator.table in CASE_TABLES:
         frame = (_empty_cases() if rows is None else rows).with_columns(_reference(kept))
         return CaseSeries(indicator.id, frame, *_offsets(frame, kept), fit=plan.fit)
-    if plan.new:
+    if indicator.table == "observations":
+        periods = _bedside_new(snapshot, plan, as_of)
+    elif plan.new:
         source = pl.concat([snapshot.scan(entry) for entry in plan.new])
         periods = frames.periods(snapshot, indicator, plan.units, as_of, source=source)
     else:
@@ -216,6 +218,22 @@ def _new_series(
         periods = frames.periods(snapshot, indicator, plan.units, as_of, source=empty)
     frame = periods.with_columns(_reference(kept))
     return PeriodSeries(indicator.id, frame, *_offsets(frame, kept))
+
+
+def _bedside_new(snapshot: Snapshot, plan: _Plan, as_of: dt.date) -> pl.DataFrame:
+    """A bedside series' months after the kept ones. It reads three tables whole (a response in
+    a new batch can answer a trigger of a kept month), so it is computed whole, and carried on
+    only when its kept months are exactly what the whole series gives now."""
+    whole = frames.periods(snapshot, plan.indicator, plan.units, as_of)
+    columns = ["unit", "period_start", "numerator", "denominator"]
+    kept = plan.kept.points.select(columns).sort("unit", "period_start")
+    last = kept.get_column("period_start").max()
+    if not isinstance(last, dt.date):
+        return whole
+    old = whole.filter(pl.col("period_start") <= last).select(columns)
+    if not old.sort("unit", "period_start").equals(kept):
+        raise _NotResumableError
+    return whole.filter(pl.col("period_start") > last)
 
 
 def _merged(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from caresignal.data.dataset import Snapshot
 from caresignal.monitor._catalogue_types import Indicator, Window
+from caresignal.monitor._series_bedside import bedside_periods
 from caresignal.monitor._series_concerns import concern_periods
 
 #: The columns of a case series, in order (``risk_model``/``reference`` may be all null).
@@ -218,6 +219,8 @@ def periods(
     table = snapshot.table(indicator.table) if source is None else source
     if indicator.table == "concerns":  # concerns of some HCAT categories a month
         return concern_periods(table, indicator, units, as_of)
+    if indicator.table == "observations":  # the ward care audit's measure, from three tables
+        return bedside_periods(snapshot, indicator, units, as_of)
     definition = indicator.definition
     date = definition.date_column
     rows = table.filter(

@@ -83,12 +83,10 @@ def sepsis_audit(
 def weight_audit(
     scored: pl.DataFrame, responses: Responses, rules: WardcareRules, as_of: dt.datetime
 ) -> pl.DataFrame:
-    """One row per weight-loss flag: the first set in a stay whose loss reaches a threshold."""
+    """One row per weight-loss flag: the first set in a stay whose loss reaches a threshold
+    (``scored``: the sets with a weight, with their stay's id, unit and discharge)."""
     rule = rules.weight
-    if "weight_kg" not in scored.columns:
-        weights = scored.head(0).with_columns(pl.lit(None, pl.Float64).alias("weight_kg"))
-    else:
-        weights = scored.filter(pl.col("weight_kg").is_not_null())
+    weights = scored
     weights = weights.select(
         "_stay",
         "encounter_id",

@@ -20,6 +20,7 @@ MEASURES = {
     "sepsis_screen_in_time": ("sepsis_screen_in_time", "sepsis_episodes"),
     "sepsis_antibiotic_in_time": ("sepsis_antibiotic_in_time", "sepsis_episodes_antibiotic"),
     "weight_reviews_in_time": ("weight_reviews_in_time", "weight_flags"),
+    "triggers_late_or_missed": ("triggers_late_or_missed", "triggers"),
 }
 
 _KEY = ("unit_code", "month")
@@ -42,6 +43,7 @@ def monthly_indicators(
         .agg(
             pl.len().alias("triggers"),
             in_time.alias("triggers_in_time"),
+            (pl.col("status") != "in time").sum().alias("triggers_late_or_missed"),
             pl.col("minutes").median().alias("median_delay_minutes"),
             carer.sum().alias("carer_concerns"),
             (carer & (pl.col("status") == "in time")).sum().alias("carer_concerns_in_time"),

@@ -64,11 +64,12 @@ def _oxygen(frame: pl.DataFrame) -> NDArray[np.float64]:
     return frame.get_column("on_oxygen").cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
-def score_observations(frame: pl.DataFrame, table: PewsTable | None) -> pl.DataFrame:
+def score_observations(
+    frame: pl.DataFrame, ages: NDArray[np.float64], table: PewsTable | None
+) -> pl.DataFrame:
     """``score``, ``aggregate``, ``level``, ``carer_worse`` and ``reason`` for each row of
-    ``frame`` (observations with the stay's ``age_months``), in the same order."""
+    ``frame`` (observations; ``ages`` their stays' ages at admission in months), in order."""
     n = frame.height
-    ages = frame.get_column("age_months").cast(pl.Float64).to_numpy()
     adult = ages >= ADULT_MONTHS
     aggregate = np.full(n, np.nan)
     level = np.full(n, ews.NOT_DETERMINED, dtype=np.int8)

@@ -32,7 +32,7 @@ _TRACK_SCORE, _TRACK_CARER = 0, 1
 
 def trigger_rows(scored: pl.DataFrame) -> pl.DataFrame:
     """One row per trigger of the scored observations (score triggers, then carers' "worse")."""
-    base = ("_stay", "encounter_id", "unit_code", "observation_datetime", "discharge_datetime")
+    base = ("_stay", "observation_datetime")
     is_news2 = pl.col("score") == "NEWS2"
     emergency = pl.col("level") == ews.EMERGENCY_RESPONSE
     kind = (

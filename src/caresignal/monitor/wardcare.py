@@ -23,7 +23,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from caresignal.data.schema import ENCOUNTERS, OBSERVATIONS, RESPONSES, TableSchema
 from caresignal.monitor._wardcare_followups import sepsis_audit, weight_audit
@@ -80,7 +82,7 @@ class WardcareAudit:
     rules : WardcareRules
         The rules used.
     scores : polars.DataFrame
-        One row per set of observations: ``encounter_id``, ``unit_code``,
+        One row per set of observations, in the order given: ``encounter_id``,
         ``observation_datetime``, ``score`` (NEWS2 or PEWS), ``aggregate`` (null without one),
         ``level`` (not determined, none, urgent review, emergency response), ``carer_worse``
         and ``reason`` (scored, or why there is no aggregate).
@@ -155,10 +157,10 @@ def audit(
         "discharge_datetime",
         "age_months",
     )
-    rows = _joined(observations, stays, "observations")
-    answered = _joined(responses, stays, "responses")
+    stay_of = _stays_of(observations, stays, "observations")
+    answered = _with_stays(responses, _stays_of(responses, stays, "responses"), stays)
     if as_of is None:
-        as_of = _latest(rows, answered)
+        as_of = _latest(observations, answered)
     # A response after discharge or after the audit's end answers nothing.
     answered = answered.filter(
         (pl.col("response_datetime") <= as_of)
@@ -167,16 +169,34 @@ def audit(
             | (pl.col("response_datetime") <= pl.col("discharge_datetime"))
         )
     )
-    rows = rows.filter(pl.col("observation_datetime") <= as_of)
-    scored = pl.concat([rows, score_observations(rows, pews_table)], how="horizontal")
+    late = observations.get_column("observation_datetime") > as_of
+    if late.any():
+        observations, stay_of = observations.filter(~late), stay_of[~late.to_numpy()]
+    ages = stays.get_column("age_months").cast(pl.Float64).to_numpy()[stay_of]
+    found = score_observations(observations, ages, pews_table)
+    weight_kg = (
+        observations.get_column("weight_kg") if "weight_kg" in observations.columns else None
+    )
+    scored = pl.concat(
+        [
+            observations.select(
+                "observation_datetime",
+                "temperature",
+                weight_kg if weight_kg is not None else pl.lit(None, pl.Float64).alias("weight_kg"),
+            ).with_columns(pl.Series("_stay", stay_of)),
+            found,
+        ],
+        how="horizontal",
+    )
     index = Responses(answered)
-    triggers = audit_triggers(trigger_rows(scored), index, rules, as_of)
+    triggers = audit_triggers(_stay_columns(trigger_rows(scored), stays), index, rules, as_of)
     sepsis = sepsis_audit(triggers, index, rules, as_of)
-    weight = weight_audit(scored, index, rules, as_of)
+    weighed = scored.filter(pl.col("weight_kg").is_not_null())
+    weight = weight_audit(_stay_columns(weighed, stays), index, rules, as_of)
     return WardcareAudit(
         as_of=as_of,
         rules=rules,
-        scores=_public_scores(scored),
+        scores=_public_scores(observations, found),
         triggers=_public_triggers(triggers),
         sepsis=_named_kinds(sepsis),
         weight=weight,
@@ -195,44 +215,63 @@ def _frame(frame: pl.DataFrame | pl.LazyFrame, schema: TableSchema) -> pl.DataFr
     return data
 
 
-def _joined(table: pl.DataFrame, stays: pl.DataFrame, name: str) -> pl.DataFrame:
-    """``table`` with its stay's unit, times and age; every row must have a stay."""
-    rows = table.with_columns(pl.col("encounter_id").cast(pl.String)).join(
-        stays, on="encounter_id", how="left", coalesce=True
-    )
-    lost = rows.get_column("unit_code").is_null()
-    if lost.any():
-        row = int(lost.arg_true()[0])
-        value = rows.get_column("encounter_id")[row]
+def _stays_of(table: pl.DataFrame, stays: pl.DataFrame, name: str) -> NDArray[np.int64]:
+    """The row of each row's stay in ``stays``; every row must have a stay."""
+    found = (
+        table.select(pl.col("encounter_id").cast(pl.String))
+        .join(stays.select("encounter_id", "_stay"), on="encounter_id", how="left",
+              maintain_order="left")
+        .get_column("_stay")
+    )  # fmt: skip
+    if found.null_count():
+        row = int(found.is_null().arg_true()[0])
+        value = table.get_column("encounter_id")[row]
         raise ValueError(
             f"{name}: row {row + 1}, column encounter_id: {value!r} is not in the encounters "
             "table; expected the id of an encounter given with it"
         )
-    return rows
+    return found.to_numpy()
 
 
-def _latest(rows: pl.DataFrame, responses: pl.DataFrame) -> dt.datetime:
+_STAY_COLUMNS = ("encounter_id", "unit_code", "discharge_datetime")
+
+
+def _with_stays(
+    table: pl.DataFrame, stay_of: NDArray[np.int64], stays: pl.DataFrame
+) -> pl.DataFrame:
+    """``table`` with ``_stay`` and its stay's unit and discharge."""
+    return _stay_columns(table.with_columns(pl.Series("_stay", stay_of)), stays)
+
+
+def _stay_columns(frame: pl.DataFrame, stays: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (with ``_stay``) with its stay's id, unit and discharge, gathered by row."""
+    gathered = stays.select(_STAY_COLUMNS).gather(frame.get_column("_stay"))
+    return frame.drop(_STAY_COLUMNS, strict=False).hstack(gathered)
+
+
+def _latest(observations: pl.DataFrame, responses: pl.DataFrame) -> dt.datetime:
     times = [
-        rows.get_column("observation_datetime").max(),
+        observations.get_column("observation_datetime").max(),
         responses.get_column("response_datetime").max(),
     ]
     known = [time for time in times if isinstance(time, dt.datetime)]
     return max(known) if known else dt.datetime(1970, 1, 1)
 
 
-def _public_scores(scored: pl.DataFrame) -> pl.DataFrame:
+def _public_scores(observations: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
     level = pl.Series(_TRIGGER_LEVELS, dtype=pl.Enum(_TRIGGER_LEVELS)).gather(
-        scored.get_column("level").cast(pl.Int64) + 1
+        found.get_column("level").cast(pl.Int64) + 1
     )
-    return scored.select(
-        "encounter_id",
-        "unit_code",
-        "observation_datetime",
-        "score",
-        "aggregate",
-        level.alias("level"),
-        "carer_worse",
-        "reason",
+    return pl.DataFrame(
+        [
+            observations.get_column("encounter_id"),
+            observations.get_column("observation_datetime"),
+            found.get_column("score"),
+            found.get_column("aggregate"),
+            level.alias("level"),
+            found.get_column("carer_worse"),
+            found.get_column("reason"),
+        ]
     )
 
 
