@@ -9,6 +9,7 @@ wardcare_rules.toml (their sources are given there and in docs/wardcare.md).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -16,6 +17,7 @@ import pytest
 from test_wardcare_tables import CALM_CHILD, at, encounters, observations, responses
 
 from caresignal.monitor.wardcare import WardcareAudit, audit, default_rules
+from caresignal.stats.ews import load_pews_table
 
 # RCP 2017 chart: respiration 26 (3), SpO2 95 on scale 1 (1), oxygen (2), systolic 105 (1),
 # pulse 115 (2), alert (0), 38.4 °C (1): NEWS2 10, an emergency response (>= 7).
@@ -377,3 +379,39 @@ def test_inputs_are_not_changed() -> None:
     run(obs)
     assert obs.equals(before)
     assert default_rules().trigger("news2_urgent").within_minutes == 60.0
+
+
+PEWS_TABLE = """
+title = "a one-band test chart"
+source = "written for this test"
+
+[parameters]
+respiration_rate = { required = true, resolution = 1 }
+heart_rate = { required = true, resolution = 1 }
+
+[[escalation]]
+level = "urgent review"
+aggregate = 2
+
+[[age_bands]]
+name = "children"
+from_months = 0
+respiration_rate = [{ to = 40, score = 0 }, { from = 41, score = 1 }]
+heart_rate = [{ to = 140, score = 0 }, { from = 141, score = 1 }]
+"""
+
+
+def test_a_trusts_own_paediatric_chart_is_used(tmp_path: Path) -> None:
+    path = tmp_path / "chart.toml"
+    path.write_text(PEWS_TABLE, "utf-8")
+    child = {**CALM_CHILD, "respiration_rate": 45, "pulse": 150}
+    result = audit(
+        encounters({"id": "E1", "age_months": 30}),
+        observations(("E1", at(8), child), ("E1", at(12), CALM_CHILD)),
+        responses(("E1", at(8.25), "doctor_review")),
+        pews_table=load_pews_table(path),
+    )
+    # This chart scores no work of breathing, so the children's sets have an aggregate.
+    assert result.scores.get_column("aggregate").to_list() == [2.0, 0.0]
+    assert result.scores.get_column("reason").to_list() == ["scored", "scored"]
+    assert statuses(result) == ["in time"]
