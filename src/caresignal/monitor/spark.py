@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MASTER",
     "INSTALL_HINT",
+    "LOCAL_DRIVER_MEMORY",
     "SLICES_PER_CORE",
     "SparkBackend",
     "SparkUnavailableError",
@@ -68,6 +69,9 @@ Result = TypeVar("Result")
 
 #: The Spark master used when none is given: two cores of this machine.
 DEFAULT_MASTER = "local[2]"
+#: The JVM memory of a ``local`` master's driver, which also runs its executors: the tasks pass
+#: through it (35 MB a slice for the ``huge`` dataset's births; Spark's default of 1 GB ran out).
+LOCAL_DRIVER_MEMORY = "4g"
 #: What to install for Spark.
 INSTALL_HINT = "install the Spark extra: pip install 'caresignal[spark]'"
 #: Slices of a job per core Spark offers: a few, so that a slow slice does not hold up the rest.
@@ -97,8 +101,9 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "caresignal") ->
     caller's), it is used as it is, whatever ``master`` says, and left running.
 
     For a ``local`` master the executors' Python is this interpreter, so they import the same
-    caresignal; on a cluster, caresignal must be installed on every node (docs/spark.md). Raises
-    :class:`SparkUnavailableError` when PySpark is not installed or Java cannot be started.
+    caresignal, and the JVM gets :data:`LOCAL_DRIVER_MEMORY`; on a cluster, caresignal must be
+    installed on every node (docs/spark.md). Raises :class:`SparkUnavailableError` when PySpark
+    is not installed or Java cannot be started.
     """
     try:
         from pyspark.sql import SparkSession
@@ -109,6 +114,7 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "caresignal") ->
         builder = (
             builder.config("spark.pyspark.python", sys.executable)
             .config("spark.pyspark.driver.python", sys.executable)
+            .config("spark.driver.memory", LOCAL_DRIVER_MEMORY)
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
         )
