@@ -5,8 +5,11 @@ after which one ward's reviews come two hours late in most episodes."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from collections import OrderedDict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -14,6 +17,7 @@ from test_wardcare_tables import CALM, observations
 
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
+from caresignal.monitor import _series_bedside
 from caresignal.monitor.catalogue import Catalogue, CatalogueError, load_catalogue
 from caresignal.monitor.scan import scan
 from caresignal.monitor.series import PeriodSeries, build_series
@@ -191,3 +195,38 @@ def test_a_trust_adds_a_bedside_measure_of_its_own(tmp_path: Path, directory: Pa
     # From month 19 the slow ward answers 4 episodes in 5 late: 22 of its 28 a month.
     assert slow.get_column("numerator").to_list()[18:] == [22.0] * 6
     assert built.unit(STEADY).get_column("numerator").sum() == 0
+
+
+def test_the_audit_is_kept_until_the_bedside_tables_change(
+    directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every bedside indicator of a scan, and every later scan that imports nothing new at the
+    bedside, reads the one audit kept in cache/bedside/ instead of auditing again; an as-of date
+    past the data's end gives the same series (a trigger still in its time limit when the data
+    end is pending, not missed)."""
+    copy = tmp_path / "data"
+    shutil.copytree(directory, copy)
+    shutil.rmtree(copy / "cache", ignore_errors=True)
+    audits: list[object] = []
+    original = _series_bedside.audit  # type: ignore[attr-defined]
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        audits.append(kwargs.get("as_of"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_series_bedside, "audit", counted)
+    monkeypatch.setattr(_series_bedside, "_KEPT", OrderedDict())
+    first = scan(Dataset(copy), BEDSIDE, as_of=AS_OF, clock=CLOCK)
+    assert len(audits) == 1  # one audit for every bedside indicator of the scan
+    assert list((copy / _series_bedside.FOLDER).glob("*.parquet"))
+    monkeypatch.setattr(_series_bedside, "_KEPT", OrderedDict())  # as a new process would
+    later = AS_OF + dt.timedelta(days=62)
+    again = scan(Dataset(copy), BEDSIDE, as_of=later, clock=CLOCK)
+    assert len(audits) == 1  # read from the data directory
+    assert again.findings == first.findings
+    series = [
+        build_series(Dataset(copy), BEDSIDE, ident, as_of=day, clock=CLOCK).frame
+        for day in (AS_OF, later)
+        for ident in ("bedside_triggers_in_time",)
+    ]
+    assert series[0].equals(series[1])

@@ -8,14 +8,28 @@ month gives the measure's numerator and denominator. The audit needs all three t
 computed whole, never from new batches alone (a rescan carries a bedside chart on only when the
 whole series' kept months are unchanged: see :mod:`caresignal.monitor._scan_resume`). A unit
 without bedside data has no periods; a data directory without the tables gives an empty series.
+
+The audit runs up to the end of ``as_of``'s day or the last observation or response, whichever
+is earlier: a trigger still within its time limit when the data end is pending, not missed, for
+nobody can tell whether its response is in a batch not yet imported. So the audit depends only
+on the three tables' batches and that time, and it is kept under them: in this process for the
+other bedside indicators of the same scan, and in ``<data-dir>/cache/bedside/`` (one Parquet file
+of the monthly measures, named by a digest of the batches, the time and the caresignal version)
+for later scans. A scan that imports nothing new at the bedside reads the file instead of
+auditing millions of observations again. Deleting the folder is always safe.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from collections import OrderedDict
+from pathlib import Path
 
 import polars as pl
 
+from caresignal import __version__
 from caresignal.data.dataset import Snapshot
 from caresignal.monitor._catalogue_types import Indicator
 from caresignal.monitor._wardcare_monthly import MEASURES
@@ -39,19 +53,12 @@ def bedside_periods(
     unit and month; months in which the measure has no denominator are left out."""
     measure = indicator.definition.measure
     assert measure is not None  # the catalogue gives every observations indicator a measure
-    observations = snapshot.table("observations").collect()
-    if observations.height == 0:
+    monthly = _monthly(snapshot, as_of)
+    if monthly is None:
         return pl.DataFrame(schema=_EMPTY)
-    end = dt.datetime.combine(as_of, dt.time.max)
-    found = audit(
-        snapshot.table("encounters").collect(),
-        observations,
-        snapshot.table("responses").collect(),
-        as_of=end,
-    )
     numerator, denominator = MEASURES[measure]
     return (
-        found.monthly.filter(pl.col("unit_code").is_in(units) & (pl.col(denominator) > 0))
+        monthly.filter(pl.col("unit_code").is_in(units) & (pl.col(denominator) > 0))
         .select(
             pl.col("unit_code").alias("unit"),
             pl.col("month").alias("period_start"),
@@ -61,3 +68,74 @@ def bedside_periods(
         )
         .sort("unit", "period_start")
     )
+
+
+#: Where the audit's monthly measures are kept inside the data directory.
+FOLDER = Path("cache") / "bedside"
+#: The audits of this process, by key (the few latest).
+_KEPT: OrderedDict[str, pl.DataFrame] = OrderedDict()
+
+
+def _monthly(snapshot: Snapshot, as_of: dt.date) -> pl.DataFrame | None:
+    """The audit's monthly measures up to ``as_of`` (see the module notes), or None without
+    bedside data; kept in the process and in the data directory."""
+    tables = ("encounters", "observations", "responses")
+    if not snapshot.history("observations"):
+        return None
+    end = dt.datetime.combine(as_of, dt.time.max)
+    latest = _latest(snapshot)
+    if latest is None:
+        return None
+    end = min(end, latest)
+    key = _key(snapshot, tables, end)
+    found = _KEPT.get(key)
+    if found is None:
+        path = snapshot.directory / FOLDER / f"{key}.parquet"
+        found = _read(path)
+        if found is None:
+            found = audit(*(snapshot.table(table).collect() for table in tables), as_of=end).monthly
+            _write(path, found)
+        _KEPT[key] = found
+        while len(_KEPT) > 4:
+            _KEPT.popitem(last=False)
+    return found
+
+
+def _latest(snapshot: Snapshot) -> dt.datetime | None:
+    """The last observation's or response's time."""
+    last = [
+        snapshot.table(table).select(pl.col(column).max()).collect().item()
+        for table, column in (("observations", "observation_datetime"),
+                              ("responses", "response_datetime"))
+    ]  # fmt: skip
+    times = [value for value in last if isinstance(value, dt.datetime)]
+    return max(times) if times else None
+
+
+def _key(snapshot: Snapshot, tables: tuple[str, ...], end: dt.datetime) -> str:
+    """A digest of what the audit is computed from: the tables' batches, its end, the version."""
+    parts = {
+        table: [(entry.batch_id, entry.content_hash) for entry in snapshot.history(table)]
+        for table in tables
+    }
+    text = json.dumps([parts, end.isoformat(), __version__], sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _read(path: Path) -> pl.DataFrame | None:
+    """The kept measures, or None when there are none or they cannot be read."""
+    try:
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+
+
+def _write(path: Path, monthly: pl.DataFrame) -> None:
+    """Keep the measures (a failure to write only costs the next scan its time)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        monthly.write_parquet(temporary)
+        temporary.replace(path)
+    except (OSError, pl.exceptions.PolarsError):
+        return
