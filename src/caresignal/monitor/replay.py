@@ -344,7 +344,7 @@ def _annual_funnels(
             continue
         in_year = points.filter(pl.col("period_start").dt.year() == year)
         findings, _ = funnel_findings(indicator, yearly, in_year)
-        for unit in in_year.get_column("unit").unique().to_list():
+        for unit in in_year.get_column("unit").unique(maintain_order=True).to_list():
             charted[unit] = charted.get(unit, 0.0) + 1.0
         fired += [
             Fired(
