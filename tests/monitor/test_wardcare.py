@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from test_wardcare_tables import CALM_CHILD, at, encounters, observations, responses
+from wardcare_helpers import CALM_CHILD, at, encounters, observations, responses
 
 from caresignal.monitor.wardcare import WardcareAudit, audit, default_rules
 from caresignal.stats.ews import load_pews_table

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from test_wardcare_tables import CALM, observations
+from wardcare_helpers import CALM, observations
 
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
