@@ -20,6 +20,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from caresignal.stats.spc import xmr
+
 MODULES = ("spc", "funnel", "cusum", "arl", "riskmodel", "design")
 #: Functions whose docstring needs no References section, and why.
 NO_REFERENCES = {
@@ -41,11 +43,14 @@ OUTCOME = (rng.uniform(size=60) < RISK).astype(np.int64)
 VALUES = rng.normal(50, 5, 30)
 COUNTS = rng.poisson(20, 30).astype(np.float64)
 SIZES = rng.integers(200, 400, 30).astype(np.float64)
+#: A chart with its limits fixed on its first 12 points, as ``as_latest`` reads one.
+BASELINED = xmr(VALUES, baseline_points=12)
 SURGERY = pl.DataFrame({"died": OUTCOME, "score": rng.integers(0, 40, 60)})
 
 #: One representative call per public function: (positional arrays, keyword options).
 CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "anhoej_thresholds": ((np.arange(10, 40),), {}),
+    "as_latest": ((BASELINED,), {"shift_points": 6}),
     "c_chart": ((COUNTS,), {"improvement": "decrease"}),
     "p_chart": ((COUNTS, SIZES), {"laney": True}),
     "u_chart": ((COUNTS, SIZES), {"multiplier": 1000.0}),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from caresignal.stats._checks import readonly
 from caresignal.stats._spc_results import ControlChart
 from caresignal.stats._spc_rules import (
     IMPROVEMENT_DIRECTIONS,
@@ -78,6 +79,12 @@ def as_latest(
     7
     >>> list(as_latest(chart)[12:]).count("special_cause_neither")
     1
+
+    References
+    ----------
+    NHS England / Improvement. Making Data Count (2019; updated 2023): limits fixed on a baseline
+    once a chart is used to monitor.
+    NHS-R Community. NHSRplotthedots R package: the rules this reads back.
     """
     settings = RuleSettings(chart.improvement, trend_points, shift_points, two_in_three)
     lines = ChartLines(
@@ -90,7 +97,7 @@ def as_latest(
         group=np.asarray(chart.group),
         included=~np.asarray(chart.excluded),
     )
-    return latest_types(lines, settings)
+    return readonly(latest_types(lines, settings))
 
 
 def latest_types(lines: ChartLines, settings: RuleSettings) -> NDArray[np.object_]:
