@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from caresignal.stats import spc
-from caresignal.stats._spc_latest import group_latest_types
-from caresignal.stats._spc_rules import ChartLines, RuleSettings
+from caresignal.stats._spc_latest import chart_lines, group_latest_types
+from caresignal.stats._spc_rules import RuleSettings
 
 BASELINE = 12
 
@@ -111,16 +111,6 @@ def test_the_latest_point_of_each_group_reads_only_the_last_months(
     options = {"improvement": "increase", "shift_points": shift_points, "trend_points": 6}
     whole = make(count, size, rebase_at=ends[:-1], **options)
     settings = RuleSettings("increase", 6, shift_points, "current")
-    lines = ChartLines(
-        values=np.asarray(whole.values),
-        centre=np.asarray(whole.centre),
-        lpl=np.asarray(whole.lpl),
-        upl=np.asarray(whole.upl),
-        near_lpl=np.asarray(whole.near_lpl),
-        near_upl=np.asarray(whole.near_upl),
-        group=np.asarray(whole.group),
-        included=~np.asarray(whole.excluded),
-    )
-    latest = group_latest_types(lines, settings, ends)
+    latest = group_latest_types(chart_lines(whole), settings, ends)
     assert list(latest) == list(whole.point_type[ends - 1])
     assert (latest != "common_cause").sum() >= 5

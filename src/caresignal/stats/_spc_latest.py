@@ -35,7 +35,7 @@ from caresignal.stats._spc_rules import (
     point_types,
 )
 
-__all__ = ["as_latest", "group_latest_types", "latest_types"]
+__all__ = ["as_latest", "chart_lines", "group_latest_types", "latest_types"]
 
 
 def as_latest(
@@ -87,7 +87,13 @@ def as_latest(
     NHS-R Community. NHSRplotthedots R package: the rules this reads back.
     """
     settings = RuleSettings(chart.improvement, trend_points, shift_points, two_in_three)
-    lines = ChartLines(
+    return readonly(latest_types(chart_lines(chart), settings))
+
+
+def chart_lines(chart: ControlChart) -> ChartLines:
+    """The lines the rules engine read to make ``chart`` (its values, centre, limits, groups and
+    the points it included), from the chart itself."""
+    return ChartLines(
         values=np.asarray(chart.values),
         centre=np.asarray(chart.centre),
         lpl=np.asarray(chart.lpl),
@@ -97,7 +103,6 @@ def as_latest(
         group=np.asarray(chart.group),
         included=~np.asarray(chart.excluded),
     )
-    return readonly(latest_types(lines, settings))
 
 
 def latest_types(lines: ChartLines, settings: RuleSettings) -> NDArray[np.object_]:
