@@ -34,9 +34,9 @@ from caresignal.monitor._scan_units import (
 )
 from caresignal.stats import spc
 from caresignal.stats._checks import as_float_array
-from caresignal.stats._spc_build import ChartOptions, scaled_attribute_lines
+from caresignal.stats._spc_build import ChartOptions, scaled_attribute_lines, xmr_chart_lines
 from caresignal.stats._spc_latest import group_latest_types
-from caresignal.stats._spc_limits import MDC_LIMIT_FACTOR, xmr_lines
+from caresignal.stats._spc_limits import MDC_LIMIT_FACTOR
 from caresignal.stats._spc_rules import ChartLines, RuleSettings
 
 __all__ = ["BATCH_UNITS", "SpcBatch", "run_spc_batch", "spc_batches", "spc_lines"]
@@ -111,10 +111,7 @@ def spc_lines(task: SpcTask, rebase_at: IntArray) -> tuple[ChartLines, RuleSetti
     multiplier = float(method.get("multiplier"))  # type: ignore[arg-type]
     if method.method == "xmr":
         values = as_float_array("values", task.numerator / task.denominator * multiplier)
-        groups = options.groups(values.size, minimum_basis=2)
-        lines, _ = xmr_lines(
-            values, groups, screen=bool(options.screen_outliers), limit_factor=MDC_LIMIT_FACTOR
-        )
+        lines, _, _ = xmr_chart_lines(values, options=options, limit_factor=MDC_LIMIT_FACTOR)
         return lines, settings
     lines, _, _ = scaled_attribute_lines(
         task.numerator,

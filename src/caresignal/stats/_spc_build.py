@@ -15,11 +15,18 @@ from caresignal.stats._spc_limits import (
     LimitGroups,
     attribute_lines,
     limit_groups,
+    xmr_lines,
 )
 from caresignal.stats._spc_results import AttributeChart
 from caresignal.stats._spc_rules import ChartLines, RuleSettings, apply_rules, assurance_icon
 
-__all__ = ["ChartOptions", "attribute_chart", "chart_fields", "scaled_attribute_lines"]
+__all__ = [
+    "ChartOptions",
+    "attribute_chart",
+    "chart_fields",
+    "scaled_attribute_lines",
+    "xmr_chart_lines",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +107,18 @@ def attribute_chart(
         sigma=readonly(spread.sigma * check_positive("multiplier", multiplier)),
         sigma_z=readonly(spread.sigma_z),
     )
+
+
+def xmr_chart_lines(
+    values: FloatArray, *, options: ChartOptions, limit_factor: float
+) -> tuple[ChartLines, LimitGroups, FloatArray]:
+    """The lines of an XmR chart of ``values``, its limit groups and the MR̄ behind each point:
+    what the rules read, without applying them."""
+    groups = options.groups(len(values), minimum_basis=2)
+    lines, mr_bar = xmr_lines(
+        values, groups, screen=bool(options.screen_outliers), limit_factor=limit_factor
+    )
+    return lines, groups, mr_bar
 
 
 def scaled_attribute_lines(

@@ -24,9 +24,14 @@ from caresignal.stats._checks import (
     check_same_length,
     readonly,
 )
-from caresignal.stats._spc_build import ChartOptions, attribute_chart, chart_fields
+from caresignal.stats._spc_build import (
+    ChartOptions,
+    attribute_chart,
+    chart_fields,
+    xmr_chart_lines,
+)
 from caresignal.stats._spc_latest import as_latest
-from caresignal.stats._spc_limits import MDC_LIMIT_FACTOR, xmr_lines
+from caresignal.stats._spc_limits import MDC_LIMIT_FACTOR
 from caresignal.stats._spc_results import AttributeChart, ControlChart, XmRChart
 from caresignal.stats._spc_runs import (
     RunChart,
@@ -165,8 +170,7 @@ def xmr(
     )
     options.rules()  # check the rule options before any arithmetic
     factor = check_positive("limit_factor", limit_factor)
-    groups = options.groups(len(y), minimum_basis=2)
-    lines, mr_bar = xmr_lines(y, groups, screen=bool(screen_outliers), limit_factor=factor)
+    lines, groups, mr_bar = xmr_chart_lines(y, options=options, limit_factor=factor)
     moving_range = np.full(len(y), np.nan)
     moving_range[1:] = np.abs(np.diff(y))
     moving_range[np.flatnonzero(np.diff(groups.group)) + 1] = np.nan
