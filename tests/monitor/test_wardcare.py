@@ -196,17 +196,44 @@ def test_a_trigger_while_the_first_still_waits_is_the_same_episode() -> None:
     assert statuses(result) == ["in time", "in episode"]
 
 
-def test_a_trigger_after_the_response_starts_a_new_episode() -> None:
-    obs = observations(("E1", at(8), NEWS2_5), ("E1", at(8.5), NEWS2_5))
+def test_a_response_covers_the_later_triggers_of_its_run() -> None:
+    # The NEWS2 chart asks for a clinician's assessment when the score crosses 5, then hourly
+    # observations while it stays there; a set that still scores 5 after the review needs no
+    # second review.
+    obs = observations(("E1", at(8), NEWS2_5), ("E1", at(8.5), NEWS2_5), ("E1", at(9), NEWS2_5))
+    result = run(obs, responses(("E1", at(8.25), "doctor_review")))
+    assert statuses(result) == ["in time", "in episode", "in episode"]
+    assert result.triggers.get_column("episode").n_unique() == 1
+
+
+def test_a_set_that_does_not_trigger_ends_the_run_and_the_next_trigger_starts_an_episode() -> None:
+    obs = observations(("E1", at(8), NEWS2_5), ("E1", at(8.5), NEWS2_4), ("E1", at(9), NEWS2_5))
     result = run(obs, responses(("E1", at(8.25), "doctor_review")))
     assert statuses(result) == ["in time", "missed"]
 
 
-def test_a_trigger_after_the_time_ran_out_starts_a_new_episode() -> None:
+def test_the_run_follows_the_sets_times_whatever_their_order_in_the_table() -> None:
+    obs = observations(("E1", at(9), NEWS2_5), ("E1", at(8.5), NEWS2_4), ("E1", at(8), NEWS2_5))
+    result = run(obs, responses(("E1", at(8.25), "doctor_review")))
+    assert result.triggers.get_column("trigger_datetime").to_list() == [at(8), at(9)]
+    assert statuses(result) == ["in time", "missed"]
+
+
+def test_a_run_left_unanswered_is_one_late_episode() -> None:
     obs = observations(("E1", at(8), NEWS2_5), ("E1", at(9.5), NEWS2_5))
     result = run(obs, responses(("E1", at(9.75), "doctor_review")))
-    assert statuses(result) == ["late", "in time"]
-    assert result.triggers.get_column("minutes").to_list() == [105.0, 15.0]
+    assert statuses(result) == ["late", "in episode"]
+    assert result.triggers.get_column("minutes").to_list() == [105.0, None]
+
+
+def test_a_carer_saying_worse_again_after_the_review_needs_another() -> None:
+    worse = {**CALM_CHILD, "carer_answer": "worse"}
+    result = run(
+        observations(("E1", at(8), worse), ("E1", at(9), worse)),
+        responses(("E1", at(8.25), "nurse_in_charge_review")),
+        age_months=36,
+    )
+    assert statuses(result) == ["in time", "missed"]
 
 
 def test_a_higher_level_while_a_lower_waits_starts_its_own_episode() -> None:
@@ -270,7 +297,9 @@ def test_a_trigger_at_normal_temperature_without_a_screen_is_not_suspected_sepsi
 
 
 def test_a_screen_after_the_next_episode_began_belongs_to_that_episode() -> None:
-    obs = observations(("E1", at(8), NEWS2_5_AFEBRILE), ("E1", at(12), NEWS2_5_AFEBRILE))
+    obs = observations(
+        ("E1", at(8), NEWS2_5_AFEBRILE), ("E1", at(10), NEWS2_4), ("E1", at(12), NEWS2_5_AFEBRILE)
+    )
     resp = responses(("E1", at(8.5), "doctor_review"), ("E1", at(12.5), "sepsis_screen"))
     result = run(obs, resp)
     assert result.sepsis.get_column("trigger_datetime").to_list() == [at(12)]

@@ -187,7 +187,7 @@ class _State:
     """What the simulation remembers of each stay between sets."""
 
     treated: FloatArray
-    answered: NDArray[np.bool_]
+    answered: NDArray[np.int8]
     reviewed: IntArray
     weighed: IntArray
     first_weight: FloatArray
@@ -212,7 +212,7 @@ def simulate(
     never = np.full(n, -(10**9), dtype=np.int64)
     state = _State(
         treated=np.full(n, np.inf),
-        answered=np.zeros(n, np.bool_),
+        answered=np.zeros(n, np.int8),
         reviewed=never,
         weighed=np.full(n, -1),
         first_weight=np.full(n, np.nan),
@@ -334,13 +334,20 @@ def _respond(
     carer: NDArray[np.int8],
     temperature: FloatArray,
 ) -> None:
-    """Answer (or miss) each set that triggers and whose episode is not yet answered."""
+    """Answer (or miss) each set that triggers and whose run is not yet answered at its level.
+
+    ``state.answered`` holds the level already answered in a stay's run of sets that trigger
+    on their score: a response covers the run's later sets of the same or a lower level, a set
+    that does not trigger ends the run, and a higher level needs its own response (as the audit,
+    :mod:`caresignal.monitor.wardcare`, counts episodes). A carer's "worse" needs a review after
+    the last one.
+    """
     trigger = level >= ews.URGENT_REVIEW
-    state.answered[at[~trigger]] = False
     child = stays.child[at]
     worse = carer == CARER_ANSWERS.index("worse")
     from_score = trigger & (~child | ~worse | (np.nan_to_num(aggregate) >= 8))
-    by_score = from_score & ~state.answered[at]
+    state.answered[at[~from_score]] = ews.NO_TRIGGER
+    by_score = from_score & (state.answered[at] < level)
     need = by_score | (worse & (state.reviewed[at] < t))
     listening = ward.listening_at(stays.unit[at], t)
     missed = np.where(
@@ -373,7 +380,9 @@ def _respond(
         np.where(kid, times["doctor_review"], reviews) + 30,
     )
     state.treated[who] = np.minimum(state.treated[who], treated)
-    state.answered[who] |= by_score[caught]
+    state.answered[who] = np.where(
+        by_score[caught], np.maximum(state.answered[who], lvl), state.answered[who]
+    )
     state.reviewed[who] = np.maximum(
         state.reviewed[who], np.minimum(reviews, times["doctor_review"])
     )

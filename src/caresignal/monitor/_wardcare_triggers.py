@@ -7,6 +7,15 @@ audited: the first response of a kind its rule accepts, at or after the trigger 
 before discharge and the audit's ``as_of``, and the minutes it took. A response exactly at the
 end of the time allowed is in time. With no response, an episode is *missed* once its time has
 run out (or the patient has left), and *pending* while it has not.
+
+The two tracks' episodes differ. A score's episode lasts while the sets go on triggering: the
+response the first trigger required covers the later triggers of the same or a lower level
+until a set that does not trigger (the patient has recovered) ends the run; a higher level
+within the run starts an episode of its own, which needs its faster response. This is the NEWS2
+clinical response (RCP 2017, Chart 4), a clinician's assessment when the score crosses the
+threshold and more frequent observations while it stays there, not a new review for every set.
+A carer's "worse" is answered by a review after it, so a carer who says "worse" again after the
+review starts a new episode.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from caresignal.data.schema import RESPONSE_KINDS
 from caresignal.monitor._wardcare_episodes import episode_starts
@@ -48,8 +58,12 @@ def trigger_rows(scored: pl.DataFrame) -> pl.DataFrame:
         .then(pl.format("NEWS2 {} with a single parameter scoring 3", aggregate))
         .otherwise(pl.format("{} {}", pl.col("score"), aggregate))
     )
-    scores = scored.filter(pl.col("level") >= ews.URGENT_REVIEW).select(
+    scores = scored.with_columns(pl.Series("_run", _runs(scored))).filter(
+        pl.col("level") >= ews.URGENT_REVIEW
+    )
+    scores = scores.select(
         *base,
+        "_run",
         "temperature",
         kind.cast(pl.Int8).alias("kind"),
         pl.col("level").alias("rank"),
@@ -58,6 +72,7 @@ def trigger_rows(scored: pl.DataFrame) -> pl.DataFrame:
     )
     carers = scored.filter(pl.col("carer_worse")).select(
         *base,
+        pl.lit(0, pl.Int64).alias("_run"),
         "temperature",
         pl.lit(TRIGGER_KINDS.index("carer_worse"), pl.Int8).alias("kind"),
         pl.lit(ews.URGENT_REVIEW, pl.Int8).alias("rank"),
@@ -65,6 +80,24 @@ def trigger_rows(scored: pl.DataFrame) -> pl.DataFrame:
         pl.lit("the parent or carer said the patient is worse").alias("reason"),
     )
     return pl.concat([scores, carers]).rename({"observation_datetime": "trigger_datetime"})
+
+
+def _runs(scored: pl.DataFrame) -> NDArray[np.int64]:
+    """Each set's run: how many sets of its stay before it (by time) did not trigger, so that
+    sets triggering one after another share a run. Sorts only when the sets are out of order."""
+    stay = scored.get_column("_stay").cast(pl.Int64).to_numpy()
+    seconds = scored.select(pl.col("observation_datetime").dt.epoch("s")).to_series().to_numpy()
+    calm = (scored.get_column("level").to_numpy() < ews.URGENT_REVIEW).astype(np.int64)
+    if len(stay) == 0:
+        return calm
+    origin = int(seconds.min())
+    key = stay * (int(seconds.max()) - origin + 1) + (seconds - origin)
+    if bool(np.all(key[1:] >= key[:-1])):
+        return np.cumsum(calm)
+    order = np.argsort(key, kind="stable")
+    runs = np.empty_like(calm)
+    runs[order] = np.cumsum(calm[order])
+    return runs
 
 
 class Responses:
@@ -156,18 +189,23 @@ def _episodes(rows: pl.DataFrame, as_of: dt.datetime) -> pl.DataFrame:
     limit = pl.duration(seconds=(pl.col("within_minutes") * 60).round().cast(pl.Int64))
     deadline = pl.col("trigger_datetime") + limit
     rows = rows.sort(
-        "_stay", "track", "trigger_datetime", "rank", descending=[False, False, False, True]
-    ).with_columns(
-        pl.min_horizontal(pl.col("response_datetime"), deadline).alias("_close"),
-        (pl.col("_stay").cast(pl.Int64) * 2 + pl.col("track")).alias("_group"),
-    )
-    epoch = pl.col("trigger_datetime").dt.epoch("s")
-    start = episode_starts(
-        rows.get_column("_group").cast(pl.Int64).to_numpy(),
-        rows.select(epoch).to_series().to_numpy(),
-        rows.get_column("rank").to_numpy(),
-        rows.select(pl.col("_close").dt.epoch("s")).to_series().to_numpy(),
-    )
+        "_stay",
+        "track",
+        "_run",
+        "trigger_datetime",
+        "rank",
+        descending=[False, False, False, False, True],
+    ).with_columns(pl.min_horizontal(pl.col("response_datetime"), deadline).alias("_close"))
+    time = rows.select(pl.col("trigger_datetime").dt.epoch("s")).to_series().to_numpy()
+    close = rows.select(pl.col("_close").dt.epoch("s")).to_series().to_numpy()
+    # A score's episode stays open to the end of its run (see the module's docstring).
+    score = rows.get_column("track").to_numpy() == _TRACK_SCORE
+    close = np.where(score, int(time.max(initial=0)) + 1, close)
+    keys = [rows.get_column(c).cast(pl.Int64).to_numpy() for c in ("_stay", "track", "_run")]
+    changed = np.zeros(rows.height, dtype=np.bool_)
+    for key in keys:
+        changed[1:] |= key[1:] != key[:-1]
+    start = episode_starts(np.cumsum(changed), time, rows.get_column("rank").to_numpy(), close)
     first = start == np.arange(rows.height)
     minutes = (pl.col("response_datetime") - pl.col("trigger_datetime")).dt.total_seconds() / 60
     gone = pl.col("discharge_datetime").is_not_null() & (pl.col("discharge_datetime") < deadline)
@@ -193,5 +231,5 @@ def _episodes(rows: pl.DataFrame, as_of: dt.datetime) -> pl.DataFrame:
         )
         .with_columns(minutes.alias("minutes"))
         .with_columns(status.cast(pl.Enum(STATUSES)).alias("status"))
-        .drop("_close", "_group")
+        .drop("_close", "_run")
     )
