@@ -19,6 +19,7 @@ from caresignal.clock import FixedClock
 from caresignal.data.dataset import Dataset
 from caresignal.data.imports import TRUTH
 from caresignal.monitor._replay_charts import replay_method, spc_signals
+from caresignal.monitor._replay_truth import SYNTHETIC_INDICATORS, touched
 from caresignal.monitor._scan_tasks import monthly, spc_tasks
 from caresignal.monitor._scan_units import SpcTask, month_end, spc_chart
 from caresignal.monitor.catalogue import load_catalogue
@@ -28,6 +29,11 @@ from caresignal.monitor.series import build_all
 
 CLOCK = FixedClock(datetime(2026, 11, 23, tzinfo=UTC))
 CATALOGUE = load_catalogue()
+BEDSIDE = (
+    "bedside_triggers_in_time",
+    "bedside_carer_concerns_in_time",
+    "bedside_sepsis_antibiotics_1h",
+)
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +107,43 @@ def test_the_kettering_like_ward_is_found_by_spc_and_the_complaints_cusum(
     assert {"sepsis_screen_1h", "rn_fill_rate_day", "complaints"} <= flagged
 
 
+def test_every_outcome_a_problem_changes_is_counted_by_catalogue_indicators(
+    source: Path,
+) -> None:
+    problems = json.loads((source / TRUTH).read_text("utf-8"))["problems"]
+    shipped = {indicator.id for indicator in CATALOGUE}
+    outcomes = {outcome for problem in problems for outcome in problem["indicators"]}
+    assert {"bedside_triggers_missed", "bedside_antibiotic_delay_median"} <= outcomes
+    for outcome in outcomes:
+        assert SYNTHETIC_INDICATORS.get(outcome), outcome
+        assert set(SYNTHETIC_INDICATORS[outcome]) <= shipped, outcome
+    bedside = {i for o in outcomes if o.startswith("bedside") for i in SYNTHETIC_INDICATORS[o]}
+    assert bedside == set(BEDSIDE)
+
+
+def test_the_kettering_like_ward_is_found_from_its_bedside_observations(
+    result: ReplayResult, source: Path
+) -> None:
+    # The p charts' limits are fixed on their first 20 months (January 2023 to August 2024), so
+    # September 2024, 273 days into the decline, is the first month they judge.
+    problem = _problem(result, "ward_decline")
+    assert set(BEDSIDE) <= set(problem.indicators)
+    for ident in BEDSIDE:
+        found = problem.by_indicator[ident]
+        assert found.delay_days is not None, ident
+        assert 273 <= found.delay_days <= 365, ident
+    problems = json.loads((source / TRUTH).read_text("utf-8"))["problems"]
+    skip = touched(problems)
+    assert {(problem.unit, ident) for ident in BEDSIDE} <= skip
+    # Every other ward's bedside charts are untouched: their signals are false alarms.
+    others = {(u, i) for u, i, m, years in result.charted if i in BEDSIDE and years > 0}
+    others -= {(problem.unit, ident) for ident in BEDSIDE}
+    assert len({unit for unit, _ in others}) >= 4
+    assert not others & skip
+    untouched = sum(y for u, i, m, y in result.charted if m == "spc" and (u, i) not in skip)
+    assert result.chart_years["spc"] == pytest.approx(untouched)
+
+
 def test_false_alarms_are_counted_per_chart_year_on_untouched_charts(
     result: ReplayResult, source: Path
 ) -> None:
@@ -131,8 +174,9 @@ def test_json_has_the_documented_shape(result: ReplayResult) -> None:
     payload = json.loads(json.dumps(result.to_dict()))
     assert {"from", "to", "methods", "problems", "false_alarms_per_unit_year"} <= set(payload)
     problem = payload["problems"][0]
-    assert {"id", "site", "indicators", "start", "detections"} <= set(problem)
+    assert {"id", "site", "indicators", "start", "detections", "by_indicator"} <= set(problem)
     assert set(problem["detections"]) == set(payload["methods"])
+    assert set(problem["by_indicator"]) == set(problem["indicators"])
     assert {"date", "delay_days"} <= set(problem["detections"]["spc"])
 
 

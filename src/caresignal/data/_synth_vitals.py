@@ -332,6 +332,13 @@ BEDSIDE_INDICATORS: dict[str, dict[str, str]] = {
         "denominator": "carers' 'worse' answers with no review already due",
         "better": "lower",
     },
+    "bedside_antibiotic_delay_median": {
+        "unit_type": "paediatric_ward",
+        "kind": "minutes (from the observations and responses tables)",
+        "numerator": "median minutes from a sepsis screen to the first IV antibiotic",
+        "denominator": "sepsis episodes screened and given an antibiotic",
+        "better": "lower",
+    },
 }
 
 
@@ -350,6 +357,10 @@ def with_bedside(problem: Problem) -> Problem:
         "bedside_carer_worse_unanswered": (
             missed_share(levels, carer=True, listening=shift),
             "proportion",
+        ),
+        "bedside_antibiotic_delay_median": (
+            RESPONSE_MEDIANS["first_iv_antibiotic"] * delay_factor(levels),
+            "ratio",
         ),
     }
     changes = dict(problem.changes)

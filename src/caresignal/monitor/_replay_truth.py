@@ -3,15 +3,16 @@
 
 Each injected problem names a site (and, for a ward, a unit) and the outcomes it changed; each
 method's **detection** of it is its first signal, in the problem's direction, on one of the
-catalogue indicators that count those outcomes, on or after the day the problem began. A
-**false alarm** is a signal on a chart (unit and indicator) that no problem touched.
+catalogue indicators that count those outcomes, on or after the day the problem began; each
+indicator's own first signal, whatever the method, is kept beside it. A **false alarm** is a
+signal on a chart (unit and indicator) that no problem touched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from caresignal.monitor._replay_charts import Fired
@@ -41,6 +42,17 @@ SYNTHETIC_INDICATORS: Mapping[str, tuple[str, ...]] = {
     "registered_nurse_fill_rate": ("rn_fill_rate_day", "rn_fill_rate_night"),
     "complaints": ("complaints",),
     "concerns_listening_share": ("concerns_listening",),
+    # The failing ward's bedside tables (truth.json's ``bedside_*`` changes): slower reviews and
+    # more missed triggers leave fewer trigger episodes answered in time, a carer's "worse" among
+    # them; missed triggers and slower antibiotics leave fewer sepsis episodes treated within
+    # the hour.
+    "bedside_review_delay_median": ("bedside_triggers_in_time", "bedside_carer_concerns_in_time"),
+    "bedside_triggers_missed": ("bedside_triggers_in_time", "bedside_sepsis_antibiotics_1h"),
+    "bedside_carer_worse_unanswered": (
+        "bedside_carer_concerns_in_time",
+        "bedside_triggers_in_time",
+    ),
+    "bedside_antibiotic_delay_median": ("bedside_sepsis_antibiotics_1h",),
 }
 
 
@@ -88,7 +100,8 @@ class Detection:
 
 @dataclass(frozen=True, slots=True)
 class ProblemDetections:
-    """One injected problem and when each method detected it."""
+    """One injected problem and when each method detected it; ``by_indicator``: when each of its
+    indicators first signalled it, by any method (the CUSUMs' amber beside their red)."""
 
     id: str
     site: str
@@ -98,6 +111,7 @@ class ProblemDetections:
     direction: str
     expected_finding: str
     detections: Mapping[str, Detection]
+    by_indicator: Mapping[str, Detection] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -110,6 +124,7 @@ class ProblemDetections:
             "direction": self.direction,
             "expected_finding": self.expected_finding,
             "detections": {name: d.to_dict() for name, d in self.detections.items()},
+            "by_indicator": {name: d.to_dict() for name, d in self.by_indicator.items()},
         }
 
 
@@ -160,17 +175,12 @@ def detect(
         ),
         key=lambda s: s.fired,
     )
-    found = {}
-    for method in methods:
-        mine = [s for s in relevant if family(s) == method]
-        first = next((s.fired for s in mine if counts(s)), None)
-        amber = next((s.fired for s in mine if s.level == "amber"), None)
-        found[method] = Detection(
-            first,
-            None if first is None else (first - start).days,
-            amber,
-            None if amber is None else (amber - start).days,
-        )
+    found = {
+        method: _first([s for s in relevant if family(s) == method], start) for method in methods
+    }
+    by_indicator = {
+        ident: _first([s for s in relevant if s.indicator == ident], start) for ident in indicators
+    }
     return ProblemDetections(
         id=problem["id"],
         site=problem["site_code"],
@@ -180,4 +190,17 @@ def detect(
         direction=direction,
         expected_finding=problem.get("expected_finding", ""),
         detections=found,
+        by_indicator=by_indicator,
+    )
+
+
+def _first(signals: list[Fired], start: dt.date) -> Detection:
+    """The first counted and the first amber of signals sorted by day, from ``start``."""
+    first = next((s.fired for s in signals if counts(s)), None)
+    amber = next((s.fired for s in signals if s.level == "amber"), None)
+    return Detection(
+        first,
+        None if first is None else (first - start).days,
+        amber,
+        None if amber is None else (amber - start).days,
     )
