@@ -394,7 +394,7 @@ def test_the_documented_bedside_changes_are_the_true_ones(small: synth.Synthetic
     text = (Path(__file__).parents[2] / "docs" / "synthetic-data.md").read_text("utf-8")
     problem = next(p for p in small.truth["problems"] if p["id"] == "ward_decline")
     rows = [line for line in text.splitlines() if line.startswith("| `bedside_")]
-    assert len(rows) == 3
+    assert len(rows) == 4
     for row in rows:
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         name = cells[0].split("`")[1]
