@@ -41,6 +41,7 @@ from caresignal.cli_report import report_app
 from caresignal.cli_signals import merge_line, merge_scan, signals_app
 from caresignal.cli_spark import BackendOption, MasterOption, chosen_backend
 from caresignal.cli_store import audit_app, store_app, user_app
+from caresignal.cli_study import study
 from caresignal.cli_urgent import urgent_app
 from caresignal.data import public
 from caresignal.errors import CaresignalError, ImportRejectedError
@@ -73,6 +74,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(board_app, name="board")
 app.add_typer(report_app, name="report")
 app.command("escalate")(escalate)
+app.command("study")(study)
 
 
 @contextmanager
