@@ -29,6 +29,7 @@ _VITALS = (
     "temperature",
     "weight_kg",
     "capillary_refill_s",
+    "work_of_breathing",
     "carer_answer",
 )
 _REQUIRED_VITALS = tuple(name for name in _VITALS if schema("observations").column(name).required)

@@ -457,6 +457,9 @@ CONCERNS = TableSchema(
 SEXES = ("female", "male", "other", "not_known")
 ACVPU = ("A", "C", "V", "P", "U")
 CARER_ANSWERS = ("worse", "same", "better", "asleep", "unavailable")
+#: The work-of-breathing labels of the shipped paediatric early warning table
+#: (caresignal/stats/ews_tables/pews.toml); a test keeps the two the same.
+WORK_OF_BREATHING = ("none", "mild", "moderate", "severe")
 RESPONSE_KINDS = (
     "nurse_in_charge_review",
     "doctor_review",
@@ -496,6 +499,14 @@ ENCOUNTERS = TableSchema(
             unit="months",
         ),
         Column("sex", "string", "Sex.", "female", allowed=SEXES),
+        Column(
+            "pregnant",
+            "boolean",
+            "Pregnant at admission; empty where pregnancy was not recorded.",
+            "false",
+            required=False,
+            nullable=True,
+        ),
     ),
     key=("encounter_id",),
     organisation_column="unit_code",
@@ -608,6 +619,16 @@ OBSERVATIONS = TableSchema(
             minimum=0,
             maximum=20,
             unit="s",
+        ),
+        Column(
+            "work_of_breathing",
+            "string",
+            "Work of breathing (children): none (normal effort), or a mild, moderate or severe "
+            "increase, as the paediatric early warning chart grades it.",
+            "mild",
+            required=False,
+            nullable=True,
+            allowed=WORK_OF_BREATHING,
         ),
         Column(
             "carer_answer",
