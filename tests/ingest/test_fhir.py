@@ -49,6 +49,7 @@ def test_a_bundle_becomes_one_stay_one_observation_set_and_its_responses() -> No
         "discharge_datetime": datetime(2024, 3, 9, 11, 0),
         "age_months": 26,  # born 2021-12-20, admitted 2024-03-07: 2 years and 2 months
         "sex": "female",
+        "pregnant": None,  # the bundle holds no pregnancy status
     }
     observed = tables.frames["observations"].row(0, named=True)
     assert observed == {
@@ -66,6 +67,7 @@ def test_a_bundle_becomes_one_stay_one_observation_set_and_its_responses() -> No
         "temperature": pytest.approx(39.0),
         "weight_kg": pytest.approx(12.6),
         "capillary_refill_s": 4.0,
+        "work_of_breathing": "moderate",  # caresignal's own code, as the chart grades it
         "carer_answer": "worse",
     }
     assert tables.frames["responses"].rows() == [
@@ -88,7 +90,7 @@ def test_what_is_not_used_is_reported_by_type_and_code() -> None:
         "later intravenous antibiotic doses (the first is kept)": 1,
         "vital signs panels (members read on their own)": 1,
     }
-    assert report["resources"]["Observation"] == 12
+    assert report["resources"]["Observation"] == 13
     assert report["rows"] == {"encounters": 1, "observations": 1, "responses": 3}
 
 

@@ -1,7 +1,8 @@
 """Turning validated FHIR resources into rows of the encounters, observations and responses tables.
 
 Patients give each encounter its pseudonymous patient id, sex and (with the encounter's start) age
-in months; encounters give the stays; observations with the same encounter and effective time
+in months; encounters give the stays (and pregnancy statuses their ``pregnant``, in
+:mod:`caresignal.data._fhir_pregnancy`); observations with the same encounter and effective time
 form one observation set (one row); procedures and intravenous antibiotic administrations give
 the responses. Every resource, code or status that is not used is counted in the report, by
 type and code, never dropped unseen. Each row and cell remembers the resource it came from, so
@@ -151,6 +152,7 @@ class Converter:
                 "discharge_datetime",
                 "age_months",
                 "sex",
+                "pregnant",
             )
         )
         self.responses = Rows(("encounter_id", "response_datetime", "kind"))
@@ -228,6 +230,7 @@ class Converter:
             "discharge_datetime": local_time(None if period is None else period.end),
             "age_months": age,
             "sex": _SEXES.get(str(person.gender), "not_known"),
+            "pregnant": None,  # from a pregnancy status, if the file holds one
         }
         index = self.encounters.add(row, entry.record)
         for column in ("patient_id", "age_months", "sex"):

@@ -43,6 +43,7 @@ COLUMNS = (
     "temperature",
     "weight_kg",
     "capillary_refill_s",
+    "work_of_breathing",
     "carer_answer",
 )
 _SYSTOLIC = ("http://loinc.org", "8480-6")

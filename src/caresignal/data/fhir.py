@@ -26,6 +26,7 @@ import polars as pl
 from caresignal.clock import Clock
 from caresignal.data._fhir_map import Converter, Report, Rows
 from caresignal.data._fhir_observations import ObservationSets
+from caresignal.data._fhir_pregnancy import PregnancyStatuses
 from caresignal.data._fhir_read import Entry, read_entries
 from caresignal.data._load_problems import Problem, rejection
 from caresignal.data.dataset import Dataset, ImportResult
@@ -101,8 +102,10 @@ def read_fhir(path: str | os.PathLike[str], *, source: str | None = None) -> Fhi
     entries, problems = read_entries(path, source)
     converter = Converter(entries, source)
     sets = ObservationSets(converter)
+    pregnancies = PregnancyStatuses(converter)
     for entry in entries:
-        _convert(entry, converter, sets.add)
+        _convert(entry, converter, pregnancies.add if pregnancies.reads(entry) else sets.add)
+    pregnancies.fill(converter.encounters)
     problems += converter.problems
     rows = {
         "encounters": converter.encounters,
