@@ -1,8 +1,8 @@
 """The synthetic ward-care tables: stays, bedside observations and responses (issue 8, section 3).
 
 Everything is computed here from the tables themselves with polars, scoring each set with
-``caresignal.stats.ews`` (NEWS2 for adults; the default paediatric table for children, with the
-work of breathing, which the observations table does not record, taken as normal).
+``caresignal.stats.ews`` (NEWS2 for adults, leaving out pregnancy; the default paediatric table
+for children).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def scored(small: synth.SyntheticDataset) -> pl.DataFrame:
     """Every set with its stay's ward and age, its score, its trigger and the next set's time."""
     stays = small.tables["encounters"]
     sets = small.tables["observations"].join(
-        stays.select("encounter_id", "unit_code", "age_months"), on="encounter_id"
+        stays.select("encounter_id", "unit_code", "age_months", "pregnant"), on="encounter_id"
     )
     sets = sets.sort("encounter_id", "observation_datetime")
     child = sets.get_column("unit_code").str.ends_with("-PAE").to_numpy()
@@ -57,11 +57,12 @@ def scored(small: synth.SyntheticDataset) -> pl.DataFrame:
         consciousness=adults["consciousness"],
         temperature=adults["temperature"],
         age_years=adults["age_months"] / 12,
+        pregnant=adults["pregnant"],
     )
     children = ews.pews(
         kids["age_months"].cast(pl.Float64),
         kids["respiration_rate"].cast(pl.Float64),
-        work_of_breathing=["none"] * kids.height,
+        work_of_breathing=kids["work_of_breathing"],
         spo2=kids["spo2"].cast(pl.Float64),
         on_oxygen=kids["on_oxygen"],
         heart_rate=kids["pulse"].cast(pl.Float64),

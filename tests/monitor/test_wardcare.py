@@ -9,6 +9,7 @@ wardcare_rules.toml (their sources are given there and in docs/wardcare.md).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from wardcare_helpers import CALM_CHILD, at, encounters, observations, responses
 
 from caresignal.monitor.wardcare import WardcareAudit, audit, default_rules
+from caresignal.stats import ews
 from caresignal.stats.ews import load_pews_table
 
 # RCP 2017 chart: respiration 26 (3), SpO2 95 on scale 1 (1), oxygen (2), systolic 105 (1),
@@ -62,17 +64,56 @@ def test_adults_get_news2_and_children_the_paediatric_score_by_age_at_admission(
     assert scores.get_column("score").to_list() == ["NEWS2", "PEWS"]
     assert scores.get_column("aggregate").to_list()[0] == 10.0  # RCP 2017, see NEWS2_10
     assert scores.get_column("level").to_list()[0] == "emergency response"
-    # The tables hold no work of breathing, which the shipped paediatric table requires.
+    # No work of breathing was recorded, and the shipped paediatric table requires it.
     assert scores.get_column("aggregate").to_list()[1] is None
     assert scores.get_column("reason").to_list() == ["scored", "a value is missing"]
     assert scores.get_column("level").to_list()[1] == "not determined"
 
 
-def test_pregnancy_is_not_in_the_tables_so_every_adult_is_scored() -> None:
-    # RCP 2017 says NEWS2 is not for pregnancy, but the encounters table has no pregnancy flag:
-    # a woman of 25 is scored (docs/wardcare.md says so).
-    result = run(observations(("E1", at(8), NEWS2_5)), sex="female", age_months=300)
-    assert result.scores.get_column("reason").to_list() == ["scored"]
+def test_a_stay_flagged_pregnant_is_not_scored_with_news2() -> None:
+    # RCP 2017: NEWS2 is not for use in pregnancy. A stay whose pregnancy is not recorded is
+    # scored: only a flag leaves it out.
+    result = audit(
+        encounters(
+            {"id": "P", "age_months": 300, "pregnant": True},
+            {"id": "N", "age_months": 300, "pregnant": False},
+            {"id": "U", "age_months": 300},
+        ),
+        observations(("P", at(8), NEWS2_5), ("N", at(8), NEWS2_5), ("U", at(8), NEWS2_5)),
+        responses(),
+        as_of=at(12),
+    )
+    reasons = result.scores.get_column("reason").to_list()
+    assert reasons == ["pregnant: NEWS2 is not for use in pregnancy", "scored", "scored"]
+    assert result.scores.get_column("aggregate").to_list()[0] is None
+    assert result.triggers.get_column("encounter_id").to_list() == ["N", "U"]
+
+
+def test_a_childs_work_of_breathing_completes_the_paediatric_score() -> None:
+    # Parshuram et al. 2009 Table 1 (the shipped table): work of breathing none 0, severe 4;
+    # 1-4 years, respiration >= 71 scores 4: 4 + 4 = 8, the urgent review.
+    calm = {**CALM_CHILD, "work_of_breathing": "none"}
+    struggling = {**CALM_CHILD, "respiration_rate": 75, "work_of_breathing": "severe"}
+    result = run(observations(("E1", at(8), calm), ("E1", at(9), struggling)), age_months=30)
+    assert result.scores.get_column("aggregate").to_list() == [0.0, 8.0]
+    assert result.scores.get_column("reason").to_list() == ["scored", "scored"]
+    assert result.triggers.get_column("reason").to_list() == ["PEWS 8"]
+
+
+def test_a_grade_the_replaced_table_lacks_counts_as_not_recorded() -> None:
+    """A trust's table whose work-of-breathing grades are other words: the observations' grades
+    are matched by name, and an unmatched grade is not recorded, never scored 0."""
+    table = ews.default_pews_table()
+    own = replace(table.parameters["work_of_breathing"], labels=("none", "some", "much", "severe"))
+    changed = replace(table, parameters={**table.parameters, "work_of_breathing": own})
+    child = {**CALM_CHILD, "work_of_breathing": "mild"}
+    result = audit(
+        encounters({"id": "C", "age_months": 30}),
+        observations(("C", at(8), child), ("C", at(9), {**child, "work_of_breathing": "none"})),
+        responses(),
+        pews_table=changed,
+    )
+    assert result.scores.get_column("aggregate").to_list() == [None, 0.0]
 
 
 def test_a_childs_new_confusion_is_not_on_the_paediatric_chart() -> None:
@@ -390,6 +431,17 @@ def test_monthly_indicators_per_unit() -> None:
 def test_an_observation_of_an_unknown_stay_is_refused_naming_the_row() -> None:
     with pytest.raises(ValueError, match=r"observations: row 2, column encounter_id: 'E9'"):
         run(observations(("E1", at(8), NEWS2_5), ("E9", at(9), NEWS2_5)))
+    # Rows of one stay are looked up once per run of equal ids: the row named is still the first.
+    rows = [("E1", at(8), NEWS2_5), ("E1", at(9), NEWS2_5), ("E9", at(9), NEWS2_5)]
+    with pytest.raises(ValueError, match=r"observations: row 3, column encounter_id: 'E9'"):
+        run(observations(*rows, ("E9", at(10), NEWS2_5), ("E1", at(10), NEWS2_5)))
+
+
+def test_rows_of_a_stay_need_not_come_together() -> None:
+    obs = observations(("E1", at(8), NEWS2_5), ("E2", at(8), NEWS2_5), ("E1", at(9), NEWS2_5))
+    result = audit(encounters({"id": "E1"}, {"id": "E2"}), obs, responses(), as_of=at(12))
+    assert result.triggers.get_column("encounter_id").to_list() == ["E1", "E1", "E2"]
+    assert statuses(result) == ["missed", "in episode", "missed"]
 
 
 def test_a_missing_column_is_refused() -> None:

@@ -23,6 +23,7 @@ CALM = {
     "temperature": 37.0,
     "weight_kg": None,
     "capillary_refill_s": None,
+    "work_of_breathing": None,
     "carer_answer": None,
 }
 #: A child of 1-4 years whose recorded values score 0 (Parshuram et al. 2009, Table 1:
@@ -36,7 +37,8 @@ def at(hours: float) -> dt.datetime:
 
 
 def encounters(*stays: dict[str, Any]) -> pl.DataFrame:
-    """Stays: each a dict with ``id`` and optional ``unit``, ``age_months``, ``discharge``."""
+    """Stays: each a dict with ``id`` and optional ``unit``, ``age_months``, ``discharge``,
+    ``sex``, ``pregnant``."""
     return pl.DataFrame(
         {
             "encounter_id": [s["id"] for s in stays],
@@ -46,8 +48,9 @@ def encounters(*stays: dict[str, Any]) -> pl.DataFrame:
             "discharge_datetime": [s.get("discharge") for s in stays],
             "age_months": [s.get("age_months", 600) for s in stays],
             "sex": [s.get("sex", "female") for s in stays],
+            "pregnant": [s.get("pregnant") for s in stays],
         },
-        schema_overrides={"discharge_datetime": pl.Datetime("us")},
+        schema_overrides={"discharge_datetime": pl.Datetime("us"), "pregnant": pl.Boolean},
     )
 
 
@@ -69,6 +72,7 @@ def observations(*rows: tuple[str, dt.datetime, dict[str, Any]]) -> pl.DataFrame
             "temperature": pl.Float64,
             "weight_kg": pl.Float64,
             "capillary_refill_s": pl.Float64,
+            "work_of_breathing": pl.String,
             "carer_answer": pl.String,
         },
     )

@@ -34,7 +34,7 @@ from caresignal.data._synth_vitals import (
     score,
     vitals,
 )
-from caresignal.data.schema import RESPONSE_KINDS
+from caresignal.data.schema import RESPONSE_KINDS, WORK_OF_BREATHING
 from caresignal.stats import ews
 
 __all__ = ["ILLNESS", "Stays", "datetimes", "encounter_ids", "simulate"]
@@ -197,12 +197,17 @@ class _State:
 
 
 def simulate(
-    plan: Plan, stays: Stays, units: tuple[str, ...], fill: FloatArray
+    plan: Plan,
+    stays: Stays,
+    units: tuple[str, ...],
+    fill: FloatArray,
+    pregnant: NDArray[np.bool_],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every stay's observations set by set, and the responses to its triggers."""
+    """Every stay's observations set by set, and the responses to its triggers (``pregnant``:
+    each stay's pregnancy, whose sets NEWS2 does not score)."""
     rng = stream(plan.seed, "wardcare", "observations")
     n = stays.unit.size
-    base = baselines(rng, stays.child, stays.age_months.astype(np.float64))
+    base = baselines(rng, stays.child, stays.age_months.astype(np.float64), pregnant)
     course = _courses(rng, stays)
     problem = plan.problem("ward_decline")
     edges = epoch_days(month_starts(plan.start, plan.end)) * _DAY
@@ -262,6 +267,7 @@ def _one_set(
             "temperature": sets.temperature,
             "weight_kg": weight,
             "capillary_refill_s": sets.capillary_refill,
+            "work_of_breathing": sets.work_of_breathing,
             "carer_answer": carer,
         }
     )
@@ -398,6 +404,7 @@ def _observations_frame(state: _State) -> pl.DataFrame:
     stay, time = columns.pop("stay"), columns.pop("time")
     consciousness = columns.pop("consciousness")
     carer = columns.pop("carer_answer")
+    breathing = columns.pop("work_of_breathing")
     integers = ("respiration_rate", "spo2", "systolic_bp", "pulse")
     frame = pl.DataFrame(
         {
@@ -413,6 +420,7 @@ def _observations_frame(state: _State) -> pl.DataFrame:
                 name: pl.Series(columns[name]).fill_nan(None)
                 for name in ("temperature", "weight_kg", "capillary_refill_s")
             },
+            "work_of_breathing": _labels(WORK_OF_BREATHING, breathing),
             "carer_answer": _labels(CARER_ANSWERS, carer),
         }
     )

@@ -196,15 +196,33 @@ def ward_care(plan: Plan) -> WardCare:
     children = children.keep(children.discharged <= end)
     stays = children.join(_adults(plan, rng, shares[1], len(plan.paediatric.code)))
     stays = stays.keep(np.argsort(stays.admitted, kind="stable"))
-    observations, responses = simulate(plan, stays, units, _fill_rates(plan, units))
+    pregnant = _pregnancies(plan, stays)
+    observations, responses = simulate(plan, stays, units, _fill_rates(plan, units), pregnant)
     return WardCare(
-        encounters=_encounters(plan, stays, units),
+        encounters=_encounters(plan, stays, units, pregnant),
         observations=observations.select(OBSERVATIONS.names),
         responses=responses.select(RESPONSES.names),
     )
 
 
-def _encounters(plan: Plan, stays: Stays, units: tuple[str, ...]) -> pl.DataFrame:
+#: The share of women aged 16 to 49 on the adult wards who are pregnant (the generator's own
+#: choice: pregnant women are mostly cared for on maternity units, which have no bedside tables).
+PREGNANT_SHARE = 0.02
+
+
+def _pregnancies(plan: Plan, stays: Stays) -> NDArray[np.bool_]:
+    """Which stays are of a pregnant woman, from a stream of their own (so that no other draw
+    changes); children's stays are never flagged."""
+    draw = stream(plan.seed, "wardcare", "pregnancy").random(stays.unit.size)
+    years = stays.age_months // 12
+    could = ~stays.child & (stays.sex == "female") & (years >= 16) & (years <= 49)
+    flagged: NDArray[np.bool_] = could & (draw < PREGNANT_SHARE)
+    return flagged
+
+
+def _encounters(
+    plan: Plan, stays: Stays, units: tuple[str, ...], pregnant: NDArray[np.bool_]
+) -> pl.DataFrame:
     n = stays.unit.size
     key = int(stream(plan.seed, "wardcare", "patients").integers(0, 2**32))
     number = np.arange(n, dtype=np.uint64)
@@ -218,6 +236,10 @@ def _encounters(plan: Plan, stays: Stays, units: tuple[str, ...]) -> pl.DataFram
             "discharge_datetime": datetimes(stays.discharged),
             "age_months": pl.Series(stays.age_months, dtype=pl.Int64),
             "sex": pl.Series(stays.sex, dtype=pl.String),
+            # Recorded for adults; not asked of children.
+            "pregnant": pl.Series(pregnant).zip_with(
+                pl.Series(~stays.child), pl.repeat(None, n, eager=True, dtype=pl.Boolean)
+            ),
         }
     )
     return frame.select(ENCOUNTERS.names)

@@ -5,9 +5,9 @@ default paediatric table at their age, adults' within NEWS2's 0 bands, some adul
 usual SpO₂). A latent **severity** between 0 (well) and about 1 (very ill) moves the vital signs
 away from them: a deterioration raises the pulse and breathing, lowers SpO₂ and blood pressure and
 may cloud consciousness; sepsis adds fever, a faster pulse and a slow capillary refill. Each set
-is scored with :mod:`caresignal.stats.ews` (NEWS2 for adults; the default paediatric table for
-children, with the work of breathing, which the observations table does not record, taken as
-normal), and the score sets when the next set is taken (:data:`ADULT_INTERVALS`,
+is scored with :mod:`caresignal.stats.ews` (NEWS2 for adults, except in pregnancy; the default
+paediatric table for children, whose work of breathing grows with the severity), and the score
+sets when the next set is taken (:data:`ADULT_INTERVALS`,
 :data:`CHILD_INTERVALS`).
 
 How soon a ward answers a trigger, and how often it misses one, depend on its registered-nurse
@@ -89,10 +89,14 @@ class Baselines:
     weight: FloatArray
     chronic_oxygen: BoolArray
     oxygen_at: FloatArray
+    pregnant: BoolArray
 
 
-def baselines(rng: np.random.Generator, child: BoolArray, age_months: FloatArray) -> Baselines:
-    """Usual vital signs for each patient by age (children) or from adult distributions."""
+def baselines(
+    rng: np.random.Generator, child: BoolArray, age_months: FloatArray, pregnant: BoolArray
+) -> Baselines:
+    """Usual vital signs for each patient by age (children) or from adult distributions;
+    ``pregnant`` is carried along, for scoring."""
     n = child.size
     band = np.searchsorted(_CHILD_BANDS, age_months, side="right") - 1
     band = np.clip(band, 0, 3)
@@ -121,6 +125,7 @@ def baselines(rng: np.random.Generator, child: BoolArray, age_months: FloatArray
         weight=np.where(child, weight, 78.0 * np.exp(rng.normal(0.0, 0.2, n))),
         chronic_oxygen=~child & (rng.random(n) < 0.05),
         oxygen_at=rng.uniform(0.35, 0.85, n),
+        pregnant=pregnant,
     )
 
 
@@ -136,6 +141,12 @@ class Vitals:
     consciousness: NDArray[np.int8]  # position in ews.CONSCIOUSNESS_LABELS
     temperature: FloatArray
     capillary_refill: FloatArray
+    work_of_breathing: NDArray[np.int8]  # position in WORK_OF_BREATHING; -1 (adults) not taken
+
+
+#: A child's work of breathing by severity: none below 0.35, mild, moderate from 0.6, severe
+#: from 0.85 (the generator's own choice; the grades are the paediatric table's).
+WORK_OF_BREATHING_FROM = (0.35, 0.6, 0.85)
 
 
 def _whole(values: FloatArray, low: float, high: float) -> FloatArray:
@@ -178,6 +189,9 @@ def vitals(
         capillary_refill=np.where(
             child & (rng.random(n) < 0.85), np.round(np.clip(refill, 0.5, 10.0), 1), np.nan
         ),
+        work_of_breathing=np.where(child, np.digitize(s, WORK_OF_BREATHING_FROM), -1).astype(
+            np.int8
+        ),
     )
 
 
@@ -202,6 +216,7 @@ def score(
             pulse=sets.pulse[adults],
             consciousness=sets.consciousness[adults],
             temperature=sets.temperature[adults],
+            pregnant=base.pregnant[at][adults],
         )
         aggregate[adults], level[adults] = adult.aggregate, adult.trigger
     if kids.size:
@@ -210,7 +225,7 @@ def score(
         children = ews.pews(
             base.age_months[at][kids],
             sets.respiration_rate[kids],
-            work_of_breathing=np.zeros(kids.size, dtype=np.int8),  # not recorded: "none"
+            work_of_breathing=sets.work_of_breathing[kids],
             spo2=sets.spo2[kids],
             on_oxygen=sets.on_oxygen[kids],
             heart_rate=sets.pulse[kids],

@@ -15,9 +15,11 @@ the rules' kinds within its hours.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from caresignal.monitor._wardcare_rules import WardcareRules
 from caresignal.monitor._wardcare_triggers import STATUSES, Responses
@@ -54,7 +56,9 @@ def sepsis_audit(
         "temperature",
     )  # fmt: skip
     same_stay = pl.col("_stay").shift(-1) == pl.col("_stay")
-    episodes = episodes.sort("_stay", "trigger_datetime").with_columns(
+    # The triggers come in the order of stay, track, run and time, so a stay's score episodes
+    # are in the order of their times already.
+    episodes = episodes.with_columns(
         pl.when(same_stay).then(pl.col("trigger_datetime").shift(-1)).alias("_next")
     )
     for prefix, kinds, _ in _STEPS:
@@ -81,21 +85,22 @@ def sepsis_audit(
 
 
 def weight_audit(
-    scored: pl.DataFrame, responses: Responses, rules: WardcareRules, as_of: dt.datetime
+    scored: pl.DataFrame,
+    responses: Responses,
+    rules: WardcareRules,
+    as_of: dt.datetime,
+    with_stays: Callable[[pl.DataFrame], pl.DataFrame],
 ) -> pl.DataFrame:
     """One row per weight-loss flag: the first set in a stay whose loss reaches a threshold
-    (``scored``: the sets with a weight, with their stay's id, unit and discharge)."""
+    (``scored``: the sets with a weight, with ``_stay``; ``with_stays`` adds a frame's stay's
+    id, unit and discharge, and is given only the flags)."""
     rule = rules.weight
-    weights = scored
-    weights = weights.select(
-        "_stay",
-        "encounter_id",
-        "unit_code",
-        "observation_datetime",
-        "discharge_datetime",
-        "weight_kg",
-    ).sort("_stay", "observation_datetime")
+    weights = scored.select("_stay", "observation_datetime", "weight_kg")
     stays = weights.get_column("_stay").to_numpy()
+    seconds = weights.select(pl.col("observation_datetime").dt.epoch("s")).to_series().to_numpy()
+    if not _in_order(stays, seconds):
+        weights = weights.sort("_stay", "observation_datetime")
+        stays = weights.get_column("_stay").to_numpy()
     starts = np.flatnonzero(np.r_[True, stays[1:] != stays[:-1]]) if len(stays) else stays
     lengths = np.diff(np.r_[starts, len(stays)])
     first = pl.lit(
@@ -114,7 +119,7 @@ def weight_audit(
             for threshold in rule.loss_percent
         ]
     ).rename({"observation_datetime": "flag_datetime"})
-    flags = responses.first(flags, "flag_datetime", rule.responses, "review")
+    flags = responses.first(with_stays(flags), "flag_datetime", rule.responses, "review")
     minutes = rule.within_hours * 60
     taken, in_time = _in_time("review", "flag_datetime", minutes, as_of)
     status = (
@@ -130,5 +135,15 @@ def weight_audit(
         flags.with_columns(taken, in_time)
         .with_columns(status.cast(pl.Enum(STATUSES)).alias("status"))
         .sort("_stay", "flag_datetime", "threshold_percent")
-        .drop("_stay")
-    )
+        .select(
+            "encounter_id", "unit_code", "flag_datetime", "weight_kg", "admission_weight_kg",
+            "loss_percent", "threshold_percent", "review_datetime", "review_kind",
+            "review_minutes", "review_in_time", "status",
+        )
+    )  # fmt: skip
+
+
+def _in_order(stays: NDArray[np.int64], seconds: NDArray[np.int64]) -> bool:
+    """Whether rows are in the order of stay, then time."""
+    later = (stays[1:] > stays[:-1]) | ((stays[1:] == stays[:-1]) & (seconds[1:] >= seconds[:-1]))
+    return bool(later.all())

@@ -1,20 +1,21 @@
 """Scoring every set of bedside observations (private; see :mod:`caresignal.monitor.wardcare`).
 
-Each set is scored on its stay's age at admission: NEWS2 from 16 years (192 months), the
-paediatric score below. The tables record no pregnancy, so NEWS2 cannot leave out pregnant
-patients here (docs/wardcare.md says so). The columns go to :mod:`caresignal.stats.ews` as
-numbers and category codes, so that nothing is matched as text row by row.
+Each set is scored on its stay's age at admission: NEWS2 from 16 years (192 months), except for
+a stay flagged pregnant, and the paediatric score below. The columns go to
+:mod:`caresignal.stats.ews` as numbers and category codes, so that nothing is matched as text
+row by row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from caresignal.data.schema import ACVPU, CARER_ANSWERS
+from caresignal.data.schema import ACVPU, CARER_ANSWERS, WORK_OF_BREATHING
 from caresignal.stats import ews
 from caresignal.stats.ews import PewsTable
 
@@ -33,12 +34,6 @@ REASONS = (
     "new confusion (C) is not on the paediatric chart; consciousness is taken as not recorded",
 )
 _CONFUSION_UNSCORED = 4
-
-
-def _numbers(frame: pl.DataFrame, name: str) -> NDArray[np.float64]:
-    if name not in frame.columns:
-        return np.full(frame.height, np.nan)
-    return frame.get_column(name).cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
 def _codes(frame: pl.DataFrame, name: str, labels: Sequence[str]) -> NDArray[np.int8]:
@@ -60,47 +55,59 @@ def _codes(frame: pl.DataFrame, name: str, labels: Sequence[str]) -> NDArray[np.
     return column.to_physical().cast(pl.Int8).fill_null(-1).to_numpy()
 
 
-def _oxygen(frame: pl.DataFrame) -> NDArray[np.float64]:
-    return frame.get_column("on_oxygen").cast(pl.Float64).fill_null(np.nan).to_numpy()
+def _oxygen(frame: pl.DataFrame) -> NDArray[np.float64] | NDArray[np.bool_]:
+    """On oxygen as booleans, or as 1.0/0.0 with NaN where not recorded."""
+    column = frame.get_column("on_oxygen")
+    if column.dtype == pl.Boolean and not column.null_count():
+        return column.to_numpy()
+    return column.cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
 def score_observations(
-    frame: pl.DataFrame, ages: NDArray[np.float64], table: PewsTable | None
+    frame: pl.DataFrame,
+    ages: NDArray[np.float64],
+    pregnant: NDArray[np.bool_],
+    table: PewsTable | None,
 ) -> pl.DataFrame:
     """``score``, ``aggregate``, ``level``, ``carer_worse`` and ``reason`` for each row of
-    ``frame`` (observations; ``ages`` their stays' ages at admission in months), in order."""
+    ``frame`` (observations; ``ages`` their stays' ages at admission in months, ``pregnant``
+    whether their stays are flagged pregnant), in order.
+
+    NEWS2 is computed on every row, which is quicker than picking out the adults' rows when
+    most rows are adults'; the children's rows then take the paediatric score instead.
+    """
     n = frame.height
     adult = ages >= ADULT_MONTHS
-    aggregate = np.full(n, np.nan)
-    level = np.full(n, ews.NOT_DETERMINED, dtype=np.int8)
-    reason = np.zeros(n, dtype=np.int8)
-    values = {name: _numbers(frame, name) for name in _MEASURED}
+    child = ~adult
+    values = _measured(frame)
     values["on_oxygen"] = _oxygen(frame)
     consciousness = _codes(frame, "consciousness", ACVPU)
     carer = _codes(frame, "carer_answer", CARER_ANSWERS)
     if adult.any():
-        scale = frame.get_column("spo2_scale").fill_null(1).cast(pl.Int8).to_numpy()
         result = ews.news2(
-            values["respiration_rate"][adult],
-            values["spo2"][adult],
-            spo2_scale=scale[adult],
-            on_oxygen=values["on_oxygen"][adult],
-            systolic_bp=values["systolic_bp"][adult],
-            pulse=values["pulse"][adult],
-            consciousness=consciousness[adult],
-            temperature=values["temperature"][adult],
+            values["respiration_rate"],
+            values["spo2"],
+            spo2_scale=frame.get_column("spo2_scale").fill_null(1).cast(pl.Int8).to_numpy(),
+            on_oxygen=values["on_oxygen"],
+            systolic_bp=values["systolic_bp"],
+            pulse=values["pulse"],
+            consciousness=consciousness,
+            temperature=values["temperature"],
+            pregnant=pregnant if pregnant.any() else None,
         )
-        aggregate[adult], level[adult], reason[adult] = (
-            result.aggregate,
-            result.trigger,
-            result.reason,
-        )
-    child = ~adult
+        aggregate = result.aggregate.copy()
+        level, reason = result.trigger.copy(), result.reason.copy()
+    else:
+        aggregate = np.full(n, np.nan)
+        level = np.full(n, ews.NOT_DETERMINED, dtype=np.int8)
+        reason = np.zeros(n, dtype=np.int8)
     if child.any():
-        aggregate[child], level[child], reason[child] = _children(
-            ages[child],
-            {name: column[child] for name, column in values.items()},
-            consciousness[child],
+        rows = np.flatnonzero(child)
+        aggregate[rows], level[rows], reason[rows] = _children(
+            ages[rows],
+            {name: column[rows] for name, column in values.items()},
+            consciousness[rows],
+            _codes(frame, "work_of_breathing", WORK_OF_BREATHING)[rows],
             table,
         )
     worse = carer == CARER_ANSWERS.index("worse")
@@ -115,6 +122,17 @@ def score_observations(
     )
 
 
+def _measured(frame: pl.DataFrame) -> dict[str, NDArray[Any]]:
+    """The measured columns as float64 with NaN where not recorded (NaN throughout if absent),
+    converted together so that polars spreads them over the cores."""
+    present = [name for name in _MEASURED if name in frame.columns]
+    floats = frame.select(pl.col(present).cast(pl.Float64).fill_null(np.nan))
+    return {
+        name: floats.get_column(name).to_numpy() if name in present else np.full(len(frame), np.nan)
+        for name in _MEASURED
+    }
+
+
 _MEASURED = (
     "respiration_rate", "spo2", "systolic_bp", "pulse", "temperature", "capillary_refill_s",
 )  # fmt: skip
@@ -122,30 +140,28 @@ _MEASURED = (
 
 def _children(
     ages: NDArray[np.float64],
-    values: dict[str, NDArray[np.float64]],
+    values: dict[str, NDArray[Any]],
     consciousness: NDArray[np.int8],
+    breathing: NDArray[np.int8],
     table: PewsTable | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.int8], NDArray[np.int8]]:
     """The paediatric score of the children's rows: aggregate, escalation by the score alone
     (the carer's answer is audited as a trigger of its own) and reason code.
 
-    The tables record no work of breathing, so it is given as not recorded; the shipped table
-    requires it, so children's rows have no aggregate and escalate only on what the recorded
-    values already reach (docs/wardcare.md).
+    ``consciousness`` and ``breathing`` are positions in ACVPU and in the observations table's
+    work-of-breathing grades (-1 where not recorded); each is matched to the table's own labels
+    by name, and a grade the table does not have counts as not recorded.
     """
     table = ews.default_pews_table() if table is None else table
-    labels = table.parameters["consciousness"].labels if "consciousness" in table.parameters else ()
-    # ACVPU position -> the table's label position; "C" has no place on the paediatric chart.
-    lookup = np.array([labels.index(c) if c in labels else -1 for c in ACVPU] + [-1], np.int8)
     given = {
         "respiration_rate": values["respiration_rate"],
-        "work_of_breathing": np.full(len(ages), -1, dtype=np.int8),
+        "work_of_breathing": _relabel(breathing, WORK_OF_BREATHING, table, "work_of_breathing"),
         "spo2": values["spo2"],
         "on_oxygen": values["on_oxygen"],
         "heart_rate": values["pulse"],
         "systolic_bp": values["systolic_bp"],
         "capillary_refill": values["capillary_refill_s"],
-        "consciousness": lookup[consciousness],  # -1 (not recorded) indexes the final -1
+        "consciousness": _relabel(consciousness, ACVPU, table, "consciousness"),
         "temperature": values["temperature"],
     }
     scored = {name: value for name, value in given.items() if name in table.parameters}
@@ -159,3 +175,15 @@ def _children(
     if "consciousness" in table.parameters:
         reason[consciousness == ACVPU.index("C")] = _CONFUSION_UNSCORED
     return np.asarray(result.aggregate), np.asarray(result.escalation), reason
+
+
+def _relabel(
+    codes: NDArray[np.int8], labels: Sequence[str], table: PewsTable, parameter: str
+) -> NDArray[np.int8]:
+    """Positions in ``labels`` as positions in the table's labels for ``parameter`` (-1 where
+    not recorded, or where the table has no such label: "C" has no place on the paediatric
+    chart)."""
+    own = table.parameters[parameter].labels if parameter in table.parameters else ()
+    lookup = np.array([own.index(name) if name in own else -1 for name in labels] + [-1], np.int8)
+    relabelled: NDArray[np.int8] = lookup[codes]  # -1 (not recorded) indexes the final -1
+    return relabelled

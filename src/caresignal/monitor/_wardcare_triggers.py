@@ -42,44 +42,71 @@ _TRACK_SCORE, _TRACK_CARER = 0, 1
 
 def trigger_rows(scored: pl.DataFrame) -> pl.DataFrame:
     """One row per trigger of the scored observations (score triggers, then carers' "worse")."""
-    base = ("_stay", "observation_datetime")
-    is_news2 = pl.col("score") == "NEWS2"
-    emergency = pl.col("level") == ews.EMERGENCY_RESPONSE
-    kind = (
-        pl.when(is_news2)
-        .then(pl.when(emergency).then(1).otherwise(0))
-        .otherwise(pl.when(emergency).then(3).otherwise(2))
+    level = scored.get_column("level").to_numpy()
+    on_score = np.flatnonzero(level >= ews.URGENT_REVIEW)
+    on_carer = np.flatnonzero(scored.get_column("carer_worse").to_numpy())
+    rows = np.concatenate([on_score, on_carer])
+    track = np.repeat(
+        np.array([_TRACK_SCORE, _TRACK_CARER], np.int8), [len(on_score), len(on_carer)]
     )
-    aggregate = pl.col("aggregate").cast(pl.Int64).cast(pl.String)
-    reason = (
-        pl.when(pl.col("aggregate").is_null())
-        .then(pl.format("{} reaches the level with values missing", pl.col("score")))
-        .when(is_news2 & (pl.col("aggregate") < 5))
-        .then(pl.format("NEWS2 {} with a single parameter scoring 3", aggregate))
-        .otherwise(pl.format("{} {}", pl.col("score"), aggregate))
+    news2 = scored.get_column("score").to_physical().to_numpy()[on_score] == 0
+    emergency = level[on_score] == ews.EMERGENCY_RESPONSE
+    kind = np.concatenate(
+        [
+            np.where(news2, 0, 2) + emergency,  # news2_urgent, news2_emergency, pews_urgent, ...
+            np.full(len(on_carer), TRIGGER_KINDS.index("carer_worse")),
+        ]
+    ).astype(np.int8)
+    rank = np.concatenate([level[on_score], np.full(len(on_carer), ews.URGENT_REVIEW)])
+    runs = np.concatenate([_runs(scored)[on_score], np.zeros(len(on_carer), np.int64)])
+    aggregate = scored.get_column("aggregate").to_numpy()[on_score]
+    return (
+        scored.select("_stay", "observation_datetime", "temperature")[rows]
+        .with_columns(
+            pl.Series("_run", runs),
+            pl.Series("kind", kind),
+            pl.Series("rank", rank.astype(np.int8)),
+            pl.Series("track", track),
+            _reasons(news2, aggregate, len(on_carer)),
+        )
+        .rename({"observation_datetime": "trigger_datetime"})
     )
-    scores = scored.with_columns(pl.Series("_run", _runs(scored))).filter(
-        pl.col("level") >= ews.URGENT_REVIEW
+
+
+#: The highest aggregate a reason is written for (NEWS2's is 20; a paediatric table's may be more).
+_MOST = 63
+
+
+def _reasons(news2: NDArray[np.bool_], aggregate: NDArray[np.float64], carers: int) -> pl.Series:
+    """Why each trigger fired ("NEWS2 6", "NEWS2 3 with a single parameter scoring 3", ...),
+    as an enum of the reasons that occur: written once per reason, not once per row."""
+    missing = np.isnan(aggregate)
+    whole = np.clip(np.nan_to_num(aggregate), 0, _MOST).astype(np.int64)
+    # Codes: 0-1 values missing (NEWS2, PEWS); then NEWS2 single 3s, NEWS2 and PEWS aggregates.
+    code = np.where(
+        missing,
+        np.where(news2, 0, 1),
+        np.where(news2 & (whole < 5), 2, np.where(news2, 3, 4)) * (_MOST + 1) + whole,
     )
-    scores = scores.select(
-        *base,
-        "_run",
-        "temperature",
-        kind.cast(pl.Int8).alias("kind"),
-        pl.col("level").alias("rank"),
-        pl.lit(_TRACK_SCORE, pl.Int8).alias("track"),
-        reason.alias("reason"),
-    )
-    carers = scored.filter(pl.col("carer_worse")).select(
-        *base,
-        pl.lit(0, pl.Int64).alias("_run"),
-        "temperature",
-        pl.lit(TRIGGER_KINDS.index("carer_worse"), pl.Int8).alias("kind"),
-        pl.lit(ews.URGENT_REVIEW, pl.Int8).alias("rank"),
-        pl.lit(_TRACK_CARER, pl.Int8).alias("track"),
-        pl.lit("the parent or carer said the patient is worse").alias("reason"),
-    )
-    return pl.concat([scores, carers]).rename({"observation_datetime": "trigger_datetime"})
+    carer = 5 * (_MOST + 1)
+    code = np.concatenate([code, np.full(carers, carer)])
+    present = np.flatnonzero(np.bincount(code, minlength=carer + 1))
+    labels = [_reason(int(c)) for c in present]
+    position = np.zeros(carer + 1, dtype=np.int64)
+    position[present] = np.arange(len(present))
+    enum = pl.Enum(labels)
+    return pl.Series("reason", labels, dtype=enum).gather(position[code])
+
+
+def _reason(code: int) -> str:
+    if code < 2:
+        return f"{('NEWS2', 'PEWS')[code]} reaches the level with values missing"
+    group, aggregate = divmod(code, _MOST + 1)
+    if group == 2:
+        return f"NEWS2 {aggregate} with a single parameter scoring 3"
+    if group == 5:
+        return "the parent or carer said the patient is worse"
+    return f"{('NEWS2', 'PEWS')[group - 3]} {aggregate}"
 
 
 def _runs(scored: pl.DataFrame) -> NDArray[np.int64]:
@@ -120,92 +147,123 @@ class Responses:
         self._when = ordered.get_column("response_datetime")
         self._kind = ordered.get_column("_k").to_numpy()
 
+    def first_rows(
+        self, stay: NDArray[np.int64], seconds: NDArray[np.int64], kinds: tuple[str, ...]
+    ) -> NDArray[np.int64]:
+        """For each event (its stay's row and its time in seconds), the index of the first
+        response of one of ``kinds`` in the same stay at or after it, or -1 if none."""
+        wanted = np.isin(self._kind, [RESPONSE_KINDS.index(kind) for kind in kinds])
+        own_stay, own_time = self._stay[wanted], self._time[wanted]
+        if len(own_stay) == 0 or len(stay) == 0:
+            return np.full(len(stay), -1, dtype=np.int64)
+        origin = int(min(own_time.min(), seconds.min()))
+        span = int(max(own_time.max(), seconds.max())) - origin + 1
+        found = np.searchsorted(
+            own_stay * span + (own_time - origin), stay * span + (seconds - origin)
+        )
+        inside = found < len(own_stay)
+        found = np.minimum(found, len(own_stay) - 1)
+        hit = inside & (own_stay[found] == stay)
+        return np.where(hit, np.flatnonzero(wanted)[found], -1)
+
+    def seconds_of(self, rows: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The time in seconds of each response index from :meth:`first_rows`, and the largest
+        int64 where there is none (-1)."""
+        if len(self._time) == 0:
+            return np.full(len(rows), np.iinfo(np.int64).max, dtype=np.int64)
+        return np.where(rows >= 0, self._time[np.maximum(rows, 0)], np.iinfo(np.int64).max)
+
+    def columns(self, rows: NDArray[np.int64], prefix: str) -> list[pl.Series]:
+        """``{prefix}_datetime`` and ``{prefix}_kind`` of each response index (null for -1)."""
+        index = pl.Series(rows).set(pl.Series(rows < 0), None)
+        kinds = pl.Series(RESPONSE_KINDS, dtype=pl.String)
+        return [
+            self._when.gather(index).alias(f"{prefix}_datetime"),
+            kinds.gather(pl.Series(self._kind.astype(np.int64)).gather(index)).alias(
+                f"{prefix}_kind"
+            ),
+        ]
+
     def first(
         self, events: pl.DataFrame, at: str, kinds: tuple[str, ...], prefix: str
     ) -> pl.DataFrame:
         """``events`` with ``{prefix}_datetime`` and ``{prefix}_kind``: the first response of
         one of ``kinds`` in the same stay at or after each event's ``at`` (null if none)."""
-        wanted = np.isin(self._kind, [RESPONSE_KINDS.index(kind) for kind in kinds])
-        stay, time = self._stay[wanted], self._time[wanted]
-        if len(stay) == 0:
-            return events.with_columns(
-                pl.lit(None, self._when.dtype).alias(f"{prefix}_datetime"),
-                pl.lit(None, pl.String).alias(f"{prefix}_kind"),
-            )
-        event_stay = events.get_column("_stay").cast(pl.Int64).to_numpy()
-        event_time = events.select(pl.col(at).dt.epoch("s")).to_series().to_numpy()
-        origin = int(min(time.min(initial=0), event_time.min(initial=0)))
-        span = int(max(time.max(initial=0), event_time.max(initial=0))) - origin + 1
-        found = np.searchsorted(
-            stay * span + (time - origin), event_stay * span + (event_time - origin)
+        rows = self.first_rows(
+            events.get_column("_stay").cast(pl.Int64).to_numpy(),
+            events.select(pl.col(at).dt.epoch("s")).to_series().to_numpy(),
+            kinds,
         )
-        inside = found < len(stay)
-        found = np.minimum(found, len(stay) - 1)
-        hit = inside & (stay[found] == event_stay)
-        rows = np.flatnonzero(wanted)[found]
-        kinds_of = pl.Series(RESPONSE_KINDS, dtype=pl.String)
-        return events.with_columns(
-            self._when.gather(rows).alias(f"{prefix}_datetime"),
-            kinds_of.gather(self._kind[rows].astype(np.int64)).alias(f"{prefix}_kind"),
-        ).with_columns(
-            pl.when(pl.Series(hit)).then(pl.col(f"{prefix}_{name}")).alias(f"{prefix}_{name}")
-            for name in ("datetime", "kind")
-        )
+        return events.with_columns(self.columns(rows, prefix))
 
 
 def audit_triggers(
     triggers: pl.DataFrame, responses: Responses, rules: WardcareRules, as_of: dt.datetime
 ) -> pl.DataFrame:
     """Each trigger with its episode, the response it required and what happened."""
-    parts = []
-    for code, kind in enumerate(TRIGGER_KINDS):
-        rule = rules.trigger(kind)
-        rows = triggers.filter(pl.col("kind") == code)
-        if rows.height == 0:
+    n = triggers.height
+    kind = triggers.get_column("kind").to_numpy()
+    stay = triggers.get_column("_stay").cast(pl.Int64).to_numpy()
+    seconds = triggers.select(pl.col("trigger_datetime").dt.epoch("s")).to_series().to_numpy()
+    found = np.full(n, -1, dtype=np.int64)
+    within = np.full(n, np.nan)
+    required: list[str] = []
+    required_of = np.zeros(n, dtype=np.int64)
+    for code, name in enumerate(TRIGGER_KINDS):
+        rows = np.flatnonzero(kind == code)
+        if len(rows) == 0:
             continue
-        answered = responses.first(rows, "trigger_datetime", rule.responses, "response")
-        parts.append(
-            answered.with_columns(
-                pl.lit(", ".join(rule.responses)).alias("responses_required"),
-                pl.lit(rule.within_minutes).alias("within_minutes"),
-            )
-        )
-    if not parts:
-        return _episodes(_empty(triggers), as_of)
-    return _episodes(pl.concat(parts), as_of)
+        rule = rules.trigger(name)
+        found[rows] = responses.first_rows(stay[rows], seconds[rows], rule.responses)
+        within[rows] = rule.within_minutes
+        required.append(", ".join(rule.responses))
+        required_of[rows] = len(required) - 1
+    answered = triggers.with_columns(
+        *responses.columns(found, "response"),
+        pl.Series(required or [None], dtype=pl.String).gather(required_of)
+        .alias("responses_required"),
+        pl.Series("within_minutes", within, nan_to_null=True),
+    )  # fmt: skip
+    return _episodes(answered, as_of, seconds, responses.seconds_of(found))
 
 
-def _empty(triggers: pl.DataFrame) -> pl.DataFrame:
-    return triggers.head(0).with_columns(
-        pl.lit(None, pl.Datetime("us")).alias("response_datetime"),
-        pl.lit(None, pl.String).alias("response_kind"),
-        pl.lit(None, pl.String).alias("responses_required"),
-        pl.lit(None, pl.Float64).alias("within_minutes"),
-    )
-
-
-def _episodes(rows: pl.DataFrame, as_of: dt.datetime) -> pl.DataFrame:
-    """Episodes, and each first trigger's minutes and status."""
+def _episodes(
+    rows: pl.DataFrame,
+    as_of: dt.datetime,
+    seconds: NDArray[np.int64],
+    response_seconds: NDArray[np.int64],
+) -> pl.DataFrame:
+    """Episodes, and each first trigger's minutes and status, in the order of stay, track, run,
+    time and rank (highest first). ``seconds`` and ``response_seconds`` are each row's trigger
+    and response times (the largest int64 where there is no response)."""
     limit = pl.duration(seconds=(pl.col("within_minutes") * 60).round().cast(pl.Int64))
     deadline = pl.col("trigger_datetime") + limit
-    rows = rows.sort(
-        "_stay",
-        "track",
-        "_run",
-        "trigger_datetime",
-        "rank",
-        descending=[False, False, False, False, True],
-    ).with_columns(pl.min_horizontal(pl.col("response_datetime"), deadline).alias("_close"))
-    time = rows.select(pl.col("trigger_datetime").dt.epoch("s")).to_series().to_numpy()
-    close = rows.select(pl.col("_close").dt.epoch("s")).to_series().to_numpy()
+    allowed = rows.get_column("within_minutes").fill_null(0).to_numpy()
+    close = np.minimum(response_seconds, seconds + np.round(allowed * 60).astype(np.int64))
+    track = rows.get_column("track").to_numpy()
     # A score's episode stays open to the end of its run (see the module's docstring).
-    score = rows.get_column("track").to_numpy() == _TRACK_SCORE
-    close = np.where(score, int(time.max(initial=0)) + 1, close)
-    keys = [rows.get_column(c).cast(pl.Int64).to_numpy() for c in ("_stay", "track", "_run")]
+    close = np.where(track == _TRACK_SCORE, int(seconds.max(initial=0)) + 1, close)
+    keys = pl.DataFrame(
+        {
+            "stay": rows.get_column("_stay").cast(pl.Int64),
+            "track": track,
+            "run": rows.get_column("_run"),
+            "time": seconds,
+            "rank": rows.get_column("rank"),
+        }
+    )
+    order = keys.select(
+        pl.arg_sort_by(keys.columns, descending=[False, False, False, False, True])
+    ).to_series()
+    keys, rows = keys.gather(order), rows.gather(order)
+    ordered = order.to_numpy()
     changed = np.zeros(rows.height, dtype=np.bool_)
-    for key in keys:
+    for name in ("stay", "track", "run"):
+        key = keys.get_column(name).to_numpy()
         changed[1:] |= key[1:] != key[:-1]
-    start = episode_starts(np.cumsum(changed), time, rows.get_column("rank").to_numpy(), close)
+    start = episode_starts(
+        np.cumsum(changed), seconds[ordered], keys.get_column("rank").to_numpy(), close[ordered]
+    )
     first = start == np.arange(rows.height)
     minutes = (pl.col("response_datetime") - pl.col("trigger_datetime")).dt.total_seconds() / 60
     gone = pl.col("discharge_datetime").is_not_null() & (pl.col("discharge_datetime") < deadline)
@@ -231,5 +289,5 @@ def _episodes(rows: pl.DataFrame, as_of: dt.datetime) -> pl.DataFrame:
         )
         .with_columns(minutes.alias("minutes"))
         .with_columns(status.cast(pl.Enum(STATUSES)).alias("status"))
-        .drop("_close", "_run")
+        .drop("_run")
     )

@@ -156,7 +156,10 @@ def audit(
         "admission_datetime",
         "discharge_datetime",
         "age_months",
-    )
+        # Only a stay flagged pregnant is left out of NEWS2; not recorded is not pregnant.
+        (pl.col("pregnant").fill_null(False) if "pregnant" in encounters.columns
+         else pl.lit(False)).alias("pregnant"),
+    )  # fmt: skip
     stay_of = _stays_of(observations, stays, "observations")
     answered = _with_stays(responses, _stays_of(responses, stays, "responses"), stays)
     if as_of is None:
@@ -173,7 +176,8 @@ def audit(
     if late.any():
         observations, stay_of = observations.filter(~late), stay_of[~late.to_numpy()]
     ages = stays.get_column("age_months").cast(pl.Float64).to_numpy()[stay_of]
-    found = score_observations(observations, ages, pews_table)
+    pregnant = stays.get_column("pregnant").to_numpy()[stay_of]
+    found = score_observations(observations, ages, pregnant, pews_table)
     weight_kg = (
         observations.get_column("weight_kg") if "weight_kg" in observations.columns else None
     )
@@ -192,7 +196,7 @@ def audit(
     triggers = audit_triggers(_stay_columns(trigger_rows(scored), stays), index, rules, as_of)
     sepsis = sepsis_audit(triggers, index, rules, as_of)
     weighed = scored.filter(pl.col("weight_kg").is_not_null())
-    weight = weight_audit(_stay_columns(weighed, stays), index, rules, as_of)
+    weight = weight_audit(weighed, index, rules, as_of, lambda flags: _stay_columns(flags, stays))
     return WardcareAudit(
         as_of=as_of,
         rules=rules,
@@ -216,21 +220,26 @@ def _frame(frame: pl.DataFrame | pl.LazyFrame, schema: TableSchema) -> pl.DataFr
 
 
 def _stays_of(table: pl.DataFrame, stays: pl.DataFrame, name: str) -> NDArray[np.int64]:
-    """The row of each row's stay in ``stays``; every row must have a stay."""
-    found = (
-        table.select(pl.col("encounter_id").cast(pl.String))
+    """The row of each row's stay in ``stays``; every row must have a stay.
+
+    Rows of one stay usually come together, so only the first row of each run of equal ids is
+    looked up, and the run's other rows take its answer."""
+    ids = table.get_column("encounter_id").cast(pl.String)
+    heads = ids.ne_missing(ids.shift(1)).fill_null(True).arg_true()
+    looked_up = (
+        ids.gather(heads).to_frame()
         .join(stays.select("encounter_id", "_stay"), on="encounter_id", how="left",
               maintain_order="left")
         .get_column("_stay")
     )  # fmt: skip
-    if found.null_count():
-        row = int(found.is_null().arg_true()[0])
-        value = table.get_column("encounter_id")[row]
+    if looked_up.null_count():
+        row = int(heads[int(looked_up.is_null().arg_true()[0])])
         raise ValueError(
-            f"{name}: row {row + 1}, column encounter_id: {value!r} is not in the encounters "
+            f"{name}: row {row + 1}, column encounter_id: {ids[row]!r} is not in the encounters "
             "table; expected the id of an encounter given with it"
         )
-    return found.to_numpy()
+    lengths = np.diff(np.append(heads.to_numpy(), len(ids)))
+    return np.repeat(looked_up.cast(pl.Int64).to_numpy(), lengths)
 
 
 _STAY_COLUMNS = ("encounter_id", "unit_code", "discharge_datetime")

@@ -184,12 +184,14 @@ def as_scale(values: Any, n: int) -> NDArray[np.int8]:
         if values not in (1, 2):
             raise ValueError(f"spo2_scale is {values!r}; expected 1 or 2")
         return np.full(n, values, dtype=np.int8)
-    array = as_float_array("spo2_scale", _to_numpy("spo2_scale", values), allow_empty=True)
-    bad = (array != 1.0) & (array != 2.0)
+    array = _to_numpy("spo2_scale", values)
+    if array.dtype.kind not in "iu":
+        array = as_float_array("spo2_scale", array, allow_empty=True)
+    bad = (array != 1) & (array != 2)
     if bad.any():
         row = int(np.argmax(bad))
         raise ValueError(f"spo2_scale[{row}] is {float(array[row])!r}; expected 1 or 2")
-    return array.astype(np.int8)
+    return array.astype(np.int8, copy=False)
 
 
 def same_length(arrays: dict[str, NDArray[Any]]) -> int:
