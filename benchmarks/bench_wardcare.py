@@ -5,8 +5,9 @@ best of three calls of :func:`caresignal.monitor.wardcare.audit` end to end (che
 the three tables, NEWS2 and the paediatric score, triggers and episodes, the response to each,
 sepsis and weight audits, and the monthly indicators) on the same synthetic tables, drawn with a
 fixed seed: one million stays on 200 wards (one in five a child's), ten sets of observations
-each four hours apart with normal spreads around typical values (1 % of each value missing),
-and after about one set in twelve a response of a random kind some minutes later.
+each four hours apart with normal spreads around typical values (1 % of each value missing; a
+child's work of breathing graded, one adult in a hundred pregnant), and after about one set in
+twelve a response of a random kind some minutes later.
 
 Issue 8's target is under 3 seconds for scoring 10 million observation sets and auditing their
 responses on this project's machine.
@@ -24,7 +25,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from _timing import best_of
-from caresignal.data.schema import CARER_ANSWERS, RESPONSE_KINDS
+from caresignal.data.schema import CARER_ANSWERS, RESPONSE_KINDS, WORK_OF_BREATHING
 from caresignal.monitor.wardcare import audit
 
 STAYS = 1_000_000
@@ -50,6 +51,10 @@ def _tables(seed: int = 8) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
             "discharge_datetime": _times(admitted + SETS_PER_STAY * 240 + 60),
             "age_months": age,
             "sex": pl.Series(rng.choice(["female", "male"], STAYS)),
+            # Recorded for adults (one in a hundred pregnant), not for children.
+            "pregnant": pl.Series(rng.random(STAYS) < 0.01).zip_with(
+                pl.Series(~child), pl.repeat(None, STAYS, eager=True, dtype=pl.Boolean)
+            ),
         }
     )
     observations = _observations(rng, ids, admitted, child)
@@ -97,11 +102,15 @@ def _observations(
         nan_to_null=True,
     ).with_columns(
         pl.when(pl.Series(young))
+        .then(pl.Series(rng.choice(np.array(WORK_OF_BREATHING), ROWS, p=[0.85, 0.1, 0.04, 0.01])))
+        .cast(pl.Enum(list(WORK_OF_BREATHING)))
+        .alias("work_of_breathing"),
+        pl.when(pl.Series(young))
         .then(
             pl.Series(rng.choice(np.array(["worse", "same", "better"]), ROWS, p=[0.03, 0.8, 0.17]))
         )
         .cast(pl.Enum(list(CARER_ANSWERS)))
-        .alias("carer_answer")
+        .alias("carer_answer"),
     )
 
 

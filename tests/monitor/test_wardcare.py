@@ -13,10 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 from wardcare_helpers import CALM_CHILD, at, encounters, observations, responses
 
+from caresignal.monitor._wardcare_triggers import _order
 from caresignal.monitor.wardcare import WardcareAudit, audit, default_rules
 from caresignal.stats import ews
 from caresignal.stats.ews import load_pews_table
@@ -496,3 +498,23 @@ def test_a_trusts_own_paediatric_chart_is_used(tmp_path: Path) -> None:
     assert result.scores.get_column("aggregate").to_list() == [2.0, 0.0]
     assert result.scores.get_column("reason").to_list() == ["scored", "scored"]
     assert statuses(result) == ["in time"]
+
+
+def test_the_triggers_order_is_stay_track_run_time_and_rank_highest_first() -> None:
+    """The linear-time order of the episodes (one key, a stable sort) against numpy's lexsort,
+    on random triggers with many ties, and with triggers of a stay that share a time but not a
+    run, which fall back to the lexsort."""
+    rng = np.random.default_rng(3)
+    for sharing in (False, True):
+        n = 5_000
+        stay = np.sort(rng.integers(0, 300, n))
+        track = rng.integers(0, 2, n).astype(np.int8)
+        seconds = rng.integers(0, 50, n) * 600
+        rank = rng.integers(1, 3, n).astype(np.int8)
+        # Runs that never fall as the time rises within a stay, unless ``sharing``.
+        run = stay * 100 + seconds // 6000 + (rng.integers(0, 2, n) if sharing else 0)
+        run = np.where(track == 0, run, 0)
+        order = _order(stay, track, run, seconds, rank)
+        expected = np.lexsort((-rank.astype(np.int64), seconds, run, track, stay))
+        for key in (stay, track, run, seconds, rank):
+            assert np.array_equal(key[order], key[expected])

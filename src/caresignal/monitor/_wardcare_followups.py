@@ -61,8 +61,8 @@ def sepsis_audit(
     episodes = episodes.with_columns(
         pl.when(same_stay).then(pl.col("trigger_datetime").shift(-1)).alias("_next")
     )
-    for prefix, kinds, _ in _STEPS:
-        episodes = responses.first(episodes, "trigger_datetime", kinds, prefix)
+    prefix, kinds, _ = _STEPS[0]
+    episodes = responses.first(episodes, "trigger_datetime", kinds, prefix)
     temperature = pl.col("temperature")
     fever = (temperature < rule.temperature_below) | (temperature > rule.temperature_above)
     screened = pl.col("screen_datetime").is_not_null() & (
@@ -74,6 +74,8 @@ def sepsis_audit(
         .otherwise(pl.lit("a sepsis screen was recorded"))
         .alias("suspected_because")
     )
+    for prefix, kinds, _ in _STEPS[1:]:  # looked up for the suspected episodes only
+        suspected = responses.first(suspected, "trigger_datetime", kinds, prefix)
     columns = [
         expr
         for prefix, _, limit in _STEPS

@@ -58,7 +58,7 @@ def trigger_rows(scored: pl.DataFrame) -> pl.DataFrame:
         ]
     ).astype(np.int8)
     rank = np.concatenate([level[on_score], np.full(len(on_carer), ews.URGENT_REVIEW)])
-    runs = np.concatenate([_runs(scored)[on_score], np.zeros(len(on_carer), np.int64)])
+    runs = np.concatenate([_runs(scored, on_score), np.zeros(len(on_carer), np.int64)])
     aggregate = scored.get_column("aggregate").to_numpy()[on_score]
     return (
         scored.select("_stay", "observation_datetime", "temperature")[rows]
@@ -77,28 +77,8 @@ def trigger_rows(scored: pl.DataFrame) -> pl.DataFrame:
 _MOST = 63
 
 
-def _reasons(news2: NDArray[np.bool_], aggregate: NDArray[np.float64], carers: int) -> pl.Series:
-    """Why each trigger fired ("NEWS2 6", "NEWS2 3 with a single parameter scoring 3", ...),
-    as an enum of the reasons that occur: written once per reason, not once per row."""
-    missing = np.isnan(aggregate)
-    whole = np.clip(np.nan_to_num(aggregate), 0, _MOST).astype(np.int64)
-    # Codes: 0-1 values missing (NEWS2, PEWS); then NEWS2 single 3s, NEWS2 and PEWS aggregates.
-    code = np.where(
-        missing,
-        np.where(news2, 0, 1),
-        np.where(news2 & (whole < 5), 2, np.where(news2, 3, 4)) * (_MOST + 1) + whole,
-    )
-    carer = 5 * (_MOST + 1)
-    code = np.concatenate([code, np.full(carers, carer)])
-    present = np.flatnonzero(np.bincount(code, minlength=carer + 1))
-    labels = [_reason(int(c)) for c in present]
-    position = np.zeros(carer + 1, dtype=np.int64)
-    position[present] = np.arange(len(present))
-    enum = pl.Enum(labels)
-    return pl.Series("reason", labels, dtype=enum).gather(position[code])
-
-
 def _reason(code: int) -> str:
+    """The reason a code of :func:`_reasons` stands for."""
     if code < 2:
         return f"{('NEWS2', 'PEWS')[code]} reaches the level with values missing"
     group, aggregate = divmod(code, _MOST + 1)
@@ -109,22 +89,47 @@ def _reason(code: int) -> str:
     return f"{('NEWS2', 'PEWS')[group - 3]} {aggregate}"
 
 
-def _runs(scored: pl.DataFrame) -> NDArray[np.int64]:
-    """Each set's run: how many sets of its stay before it (by time) did not trigger, so that
-    sets triggering one after another share a run. Sorts only when the sets are out of order."""
+_CARER = 5 * (_MOST + 1)
+_SINGLE = 2 * (_MOST + 1)  # NEWS2 below 5 triggers only by a single parameter scoring 3
+_CODES = (0, 1, *range(_SINGLE, _SINGLE + 5), *range(_SINGLE + _MOST + 1, _CARER), _CARER)
+_LABELS = tuple(_reason(code) for code in _CODES)
+_POSITION = np.zeros(_CARER + 1, dtype=np.int64)
+_POSITION[list(_CODES)] = np.arange(len(_CODES))
+
+
+def _reasons(news2: NDArray[np.bool_], aggregate: NDArray[np.float64], carers: int) -> pl.Series:
+    """Why each trigger fired ("NEWS2 6", "NEWS2 3 with a single parameter scoring 3", ...), as
+    an enum of every reason there can be: each is written once, not once per row."""
+    missing = np.isnan(aggregate)
+    whole = np.clip(np.nan_to_num(aggregate), 0, _MOST).astype(np.int64)
+    # Codes: 0-1 values missing (NEWS2, PEWS); then NEWS2 single 3s, NEWS2 and PEWS aggregates.
+    code = np.where(
+        missing,
+        np.where(news2, 0, 1),
+        np.where(news2 & (whole < 5), 2, np.where(news2, 3, 4)) * (_MOST + 1) + whole,
+    )
+    code = np.concatenate([code, np.full(carers, _CARER)])
+    return pl.Series("reason", _LABELS, dtype=pl.Enum(_LABELS)).gather(_POSITION[code])
+
+
+def _runs(scored: pl.DataFrame, on_score: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The run of each set that triggers on its score (``on_score``, rows in increasing order):
+    how many sets of its stay before it (by time) did not trigger, so that sets triggering one
+    after another share a run. When the sets are in the order of stay and time, a trigger's run
+    is its row less the triggers before it; otherwise the sets are sorted first."""
     stay = scored.get_column("_stay").cast(pl.Int64).to_numpy()
     seconds = scored.select(pl.col("observation_datetime").dt.epoch("s")).to_series().to_numpy()
-    calm = (scored.get_column("level").to_numpy() < ews.URGENT_REVIEW).astype(np.int64)
-    if len(stay) == 0:
-        return calm
+    if len(on_score) == 0:
+        return on_score
     origin = int(seconds.min())
     key = stay * (int(seconds.max()) - origin + 1) + (seconds - origin)
     if bool(np.all(key[1:] >= key[:-1])):
-        return np.cumsum(calm)
+        return on_score - np.arange(len(on_score))
+    calm = (scored.get_column("level").to_numpy() < ews.URGENT_REVIEW).astype(np.int64)
     order = np.argsort(key, kind="stable")
     runs = np.empty_like(calm)
     runs[order] = np.cumsum(calm[order])
-    return runs
+    return runs[on_score]
 
 
 class Responses:
@@ -243,27 +248,16 @@ def _episodes(
     track = rows.get_column("track").to_numpy()
     # A score's episode stays open to the end of its run (see the module's docstring).
     close = np.where(track == _TRACK_SCORE, int(seconds.max(initial=0)) + 1, close)
-    keys = pl.DataFrame(
-        {
-            "stay": rows.get_column("_stay").cast(pl.Int64),
-            "track": track,
-            "run": rows.get_column("_run"),
-            "time": seconds,
-            "rank": rows.get_column("rank"),
-        }
-    )
-    order = keys.select(
-        pl.arg_sort_by(keys.columns, descending=[False, False, False, False, True])
-    ).to_series()
-    keys, rows = keys.gather(order), rows.gather(order)
-    ordered = order.to_numpy()
+    stay = rows.get_column("_stay").cast(pl.Int64).to_numpy()
+    run = rows.get_column("_run").to_numpy()
+    rank = rows.get_column("rank").to_numpy()
+    order = _order(stay, track, run, seconds, rank)
+    rows = rows.gather(order)
+    stay, track, run, rank = stay[order], track[order], run[order], rank[order]
     changed = np.zeros(rows.height, dtype=np.bool_)
-    for name in ("stay", "track", "run"):
-        key = keys.get_column(name).to_numpy()
+    for key in (stay, track, run):
         changed[1:] |= key[1:] != key[:-1]
-    start = episode_starts(
-        np.cumsum(changed), seconds[ordered], keys.get_column("rank").to_numpy(), close[ordered]
-    )
+    start = episode_starts(np.cumsum(changed), seconds[order], rank, close[order])
     first = start == np.arange(rows.height)
     minutes = (pl.col("response_datetime") - pl.col("trigger_datetime")).dt.total_seconds() / 60
     gone = pl.col("discharge_datetime").is_not_null() & (pl.col("discharge_datetime") < deadline)
@@ -291,3 +285,30 @@ def _episodes(
         .with_columns(status.cast(pl.Enum(STATUSES)).alias("status"))
         .drop("_run")
     )
+
+
+def _order(
+    stay: NDArray[np.int64],
+    track: NDArray[np.int8],
+    run: NDArray[np.int64],
+    seconds: NDArray[np.int64],
+    rank: NDArray[np.int8],
+) -> NDArray[np.int64]:
+    """The rows in the order of stay, track, run, time and rank (highest first).
+
+    A score trigger's run never falls as its time rises within a stay, so one whole-number key
+    of stay, track, time and rank orders the rows, and a stable sort of it merges the score and
+    carer triggers, each already in order, in linear time. Should two triggers of a stay share
+    a time but not a run, or the key not fit in 62 bits, the rows are sorted key by key."""
+    if len(stay) == 0:
+        return np.zeros(0, dtype=np.int64)
+    origin = int(seconds.min())
+    span = int(seconds.max()) - origin + 1
+    if (int(stay.max()) + 1) * 2 * span * 4 < 2**62:
+        group = stay * 2 + track
+        key = (group * span + (seconds - origin)) * 4 + (3 - rank.astype(np.int64))
+        order = np.argsort(key, kind="stable")
+        same, ran = group[order], run[order]
+        if not bool(np.any((same[1:] == same[:-1]) & (ran[1:] < ran[:-1]))):
+            return order
+    return np.lexsort((-rank.astype(np.int64), seconds, run, track, stay))

@@ -21,6 +21,9 @@ The rules (response kinds and minutes, sepsis and weight rules) are data:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -177,6 +180,89 @@ def audit(
         observations, stay_of = observations.filter(~late), stay_of[~late.to_numpy()]
     ages = stays.get_column("age_months").cast(pl.Float64).to_numpy()[stay_of]
     pregnant = stays.get_column("pregnant").to_numpy()[stay_of]
+    spans = _spans(stay_of)
+
+    def part(span: tuple[int, int]) -> _Part:
+        start, end = span
+        mine = stay_of[start:end]
+        own = answered
+        if len(spans) > 1:
+            low, high = int(mine.min()), int(mine.max())
+            own = answered.filter(pl.col("_stay").is_between(low, high))
+        return _audit_part(
+            observations[start:end], mine, ages[start:end], pregnant[start:end], own, stays,
+            rules, pews_table, as_of,
+        )  # fmt: skip
+
+    if len(spans) == 1:
+        parts = [part(spans[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=len(spans)) as pool:
+            parts = list(pool.map(part, spans))
+    offsets = np.cumsum([0] + [p.triggers.height for p in parts[:-1]])
+    triggers = pl.concat(
+        [
+            p.triggers.with_columns(pl.col("episode") + int(o))
+            for p, o in zip(parts, offsets, strict=True)
+        ]
+    )
+    sepsis = pl.concat([p.sepsis for p in parts])
+    weight = pl.concat([p.weight for p in parts])
+    return WardcareAudit(
+        as_of=as_of,
+        rules=rules,
+        scores=_public_scores(observations, pl.concat([p.found for p in parts])),
+        triggers=_public_triggers(triggers),
+        sepsis=_named_kinds(sepsis),
+        weight=weight,
+        monthly=monthly_indicators(triggers, sepsis, weight),
+    )
+
+
+#: Observations at or above this many rows are audited in parts, one per processor core (up to
+#: four), each part a run of whole stays: a stay's rows, triggers and responses never meet
+#: another stay's, so the parts' results, put back in order, are the whole audit's.
+SPLIT_ROWS = 2_000_000
+_CORES = max(1, min(4, os.cpu_count() or 1))
+
+
+def _spans(stay_of: NDArray[np.int64]) -> list[tuple[int, int]]:
+    """Row ranges of the observations to audit apart: one range unless there are many rows and
+    each range's stays all come before the next range's (rows grouped by stay, in order)."""
+    n = len(stay_of)
+    changes = np.flatnonzero(stay_of[1:] != stay_of[:-1]) + 1  # where a stay's rows begin
+    if n < SPLIT_ROWS or _CORES == 1 or len(changes) == 0:
+        return [(0, n)]
+    wanted = np.searchsorted(changes, [n * k // _CORES for k in range(1, _CORES)])
+    cuts = sorted({int(changes[i]) for i in np.minimum(wanted, len(changes) - 1)})
+    spans = list(itertools.pairwise([0, *cuts, n]))
+    highest = [int(stay_of[a:b].max()) for a, b in spans]
+    lowest = [int(stay_of[a:b].min()) for a, b in spans]
+    if any(high >= low for high, low in zip(highest[:-1], lowest[1:], strict=True)):
+        return [(0, n)]
+    return spans
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    found: pl.DataFrame
+    triggers: pl.DataFrame
+    sepsis: pl.DataFrame
+    weight: pl.DataFrame
+
+
+def _audit_part(
+    observations: pl.DataFrame,
+    stay_of: NDArray[np.int64],
+    ages: NDArray[np.float64],
+    pregnant: NDArray[np.bool_],
+    answered: pl.DataFrame,
+    stays: pl.DataFrame,
+    rules: WardcareRules,
+    pews_table: PewsTable | None,
+    as_of: dt.datetime,
+) -> _Part:
+    """Scores, triggers, sepsis and weight audits of some whole stays' observations."""
     found = score_observations(observations, ages, pregnant, pews_table)
     weight_kg = (
         observations.get_column("weight_kg") if "weight_kg" in observations.columns else None
@@ -197,15 +283,7 @@ def audit(
     sepsis = sepsis_audit(triggers, index, rules, as_of)
     weighed = scored.filter(pl.col("weight_kg").is_not_null())
     weight = weight_audit(weighed, index, rules, as_of, lambda flags: _stay_columns(flags, stays))
-    return WardcareAudit(
-        as_of=as_of,
-        rules=rules,
-        scores=_public_scores(observations, found),
-        triggers=_public_triggers(triggers),
-        sepsis=_named_kinds(sepsis),
-        weight=weight,
-        monthly=monthly_indicators(triggers, sepsis, weight),
-    )
+    return _Part(found, triggers, sepsis, weight)
 
 
 def _frame(frame: pl.DataFrame | pl.LazyFrame, schema: TableSchema) -> pl.DataFrame:
