@@ -86,6 +86,7 @@ def main() -> None:
                 "runs": [two, one],
                 "speed_up_two_cores": round(two["seeds_per_second"] / one["seeds_per_second"], 2),
                 "same_results": shared == alone,
+                "failed_seeds": {r.seed: r.failure for r in results if r.failure is not None},
                 "summary": summarise(results).to_dict(),
             }
         )

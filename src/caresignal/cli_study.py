@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from caresignal._cli_common import _fail, _print_json, _stdout, _translate_errors
@@ -39,7 +41,7 @@ def study(
     master: MasterOption = None,
 ) -> None:
     """Generate and replay the synthetic dataset of each seed, and report each method's false
-    alarms and detection delays pooled over the seeds."""
+    alarms and detection delays pooled over the seeds (exit 1 when a seed failed)."""
     from caresignal.data.synth import SCALES
     from caresignal.monitor.study import StudySettings, run_study, summarise
 
@@ -63,17 +65,23 @@ def study(
         out.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n", "utf-8")
     if as_json:
         _print_json({key: value for key, value in report.items() if key != "seeds"})
-        return
-    _render(summary, scale, seconds)
-    if out is not None:
-        _stdout().print(f"Every seed's result: {out}", soft_wrap=True)
+    else:
+        _render(summary, scale, seconds)
+        if out is not None:
+            _stdout().print(f"Every seed's result: {out}", soft_wrap=True)
+    if summary.failed:
+        errors = Console(stderr=True, highlight=False)
+        for seed, why in summary.failed.items():
+            errors.print(f"Seed {seed} failed: {escape(why)}", soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def _render(summary: StudySummary, scale: str, seconds: float) -> None:
     """Two tables: false alarms by method, and each problem's median delay and detection."""
     console = _stdout()
     seeds = f"{summary.seeds} seed{'' if summary.seeds == 1 else 's'}"
-    console.print(f"{seeds} of the {scale} dataset in {seconds:.1f} s")
+    failed = f" ({len(summary.failed)} more failed)" if summary.failed else ""
+    console.print(f"{seeds} of the {scale} dataset in {seconds:.1f} s{failed}")
     alarms = Table("method", "false alarms / chart-year", "in control", "design")
     for method, rate in summary.false_alarms_per_chart_year.items():
         pooled = summary.in_control_per_chart_year.get(method)

@@ -58,6 +58,7 @@ def test_every_seed_gives_the_same_result_on_spark(
 ) -> None:
     local, spark, scratch = studies
     assert [r.seed for r in spark] == list(SEEDS)
+    assert [r.failure for r in local] == [None, None]
     assert spark == local  # everything but the timings, exactly
     assert [r.to_dict() | _untimed() for r in spark] == [r.to_dict() | _untimed() for r in local]
     assert summarise(spark) == summarise(local)

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import json
 import statistics
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,7 @@ def test_a_seed_is_its_datasets_replay_scored_against_its_truth(
     result, scratch = seed_one
     replayed = replay(Dataset(small_copy()), load_catalogue(), clock=CLOCK)
     assert result.seed == 1
+    assert result.failure is None
     assert result.false_alarms_per_chart_year == replayed.false_alarms_per_unit_year
     assert result.chart_years == replayed.chart_years
     cusums = ("risk_adjusted_cusum", "moss_cusum", "poisson_cusum")
@@ -181,3 +183,25 @@ def test_the_command_writes_the_librarys_results(
     refused = runner.invoke(app, ["study", "--scale", "tiny"])
     assert refused.exit_code == 2
     assert "--scale 'tiny' is not a scale" in refused.output
+
+
+def test_a_seed_that_fails_is_named_and_the_others_are_pooled(
+    seed_one: tuple[SeedResult, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seed whose data directory cannot be made is a result with its failure, left out of the
+    pooled figures; the command prints the failed seeds and exits 1."""
+    missing = tmp_path / "missing"
+    failed = study_seed(3, StudySettings("small", scratch=missing))
+    assert failed.failure is not None
+    assert failed.failure.startswith("FileNotFoundError: ")
+    assert str(missing) in failed.failure
+    assert failed.false_alarms_per_chart_year == {}
+    assert failed.delays_days == {}
+    pooled = summarise([seed_one[0], failed])
+    assert pooled.failed == {3: failed.failure}
+    assert dataclasses.replace(pooled, failed={}) == summarise([seed_one[0]])
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))
+    ran = CliRunner().invoke(app, ["study", "--seeds", "2", "--json"])
+    assert ran.exit_code == 1
+    assert "Seed 1 failed: FileNotFoundError" in ran.output
+    assert "Seed 2 failed: FileNotFoundError" in ran.output

@@ -19,6 +19,7 @@ import json
 import statistics
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -115,6 +116,9 @@ class SeedResult:
         Each method's signals and chart-years on the in-control charts.
     delays_days, amber_delays_days : mapping
         Each problem's delay to its first counted (and first amber) signal, by method.
+    failure : str or None
+        Why the seed could not be scored (the error and where it was raised), with every mapping
+        empty; None when it was scored.
     load_seconds, replay_seconds : float
         Time to generate and import, and to replay (not compared).
     """
@@ -126,6 +130,7 @@ class SeedResult:
     in_control: Mapping[str, InControl]
     delays_days: Delays
     amber_delays_days: Delays
+    failure: str | None = None
     load_seconds: float = field(default=0.0, compare=False)
     replay_seconds: float = field(default=0.0, compare=False)
 
@@ -141,12 +146,35 @@ class SeedResult:
             "in_control": {m: c.to_dict() for m, c in self.in_control.items()},
             "delays_days": {p: dict(d) for p, d in self.delays_days.items()},
             "amber_delays_days": {p: dict(d) for p, d in self.amber_delays_days.items()},
+            "failure": self.failure,
         }
 
 
 def study_seed(seed: int, settings: StudySettings) -> SeedResult:
     """Generate, import, replay and score one seed in a temporary data directory of its own,
-    made where the call runs and deleted afterwards."""
+    made where the call runs and deleted afterwards.
+
+    A seed that raises an error is returned as a result with its ``failure`` (the error and the
+    line that raised it) rather than ending the whole study: a study of thousands of seeds on a
+    cluster then still reports every other seed, and names each seed that failed, to be run again
+    with ``study_seed`` alone.
+    """
+    try:
+        return _study_seed(seed, settings)
+    except Exception as error:  # any error of one seed: recorded, and the study goes on
+        return SeedResult(seed, {}, {}, {}, {}, {}, {}, failure=_failure(error))
+
+
+def _failure(error: Exception) -> str:
+    """The error, and the innermost line of the traceback (file, line and function)."""
+    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    place = (
+        "" if where is None else f" ({Path(where.filename).name}:{where.lineno} in {where.name})"
+    )
+    return f"{type(error).__name__}: {error}{place}"
+
+
+def _study_seed(seed: int, settings: StudySettings) -> SeedResult:
     catalogue = load_catalogue()
     clock = FixedClock(IMPORTED_AT)
     prefix = f"caresignal-study-{seed}-"
@@ -211,7 +239,9 @@ class StudySummary:
     Attributes
     ----------
     seeds : int
-        How many seeds.
+        How many seeds were scored (the figures below pool them).
+    failed : mapping of int to str
+        Each seed that could not be scored, and why.
     false_alarms_per_chart_year : mapping of str to float
         Each method's mean over the seeds of its false-alarm rate on untouched charts.
     design : mapping of str to float
@@ -225,6 +255,7 @@ class StudySummary:
     """
 
     seeds: int
+    failed: Mapping[int, str]
     false_alarms_per_chart_year: Mapping[str, float]
     design: Mapping[str, float]
     in_control_per_chart_year: Mapping[str, float | None]
@@ -236,6 +267,7 @@ class StudySummary:
         """JSON-ready."""
         return {
             "seeds": self.seeds,
+            "failed": {str(seed): why for seed, why in self.failed.items()},
             "false_alarms_per_chart_year": dict(self.false_alarms_per_chart_year),
             "design": dict(self.design),
             "in_control_per_chart_year": dict(self.in_control_per_chart_year),
@@ -249,9 +281,12 @@ class StudySummary:
 
 def summarise(results: Sequence[SeedResult]) -> StudySummary:
     """The seeds' results pooled: mean false-alarm rates, pooled in-control rates, median delays
-    and the share of seeds that detected each problem."""
+    and the share of seeds that detected each problem, over the seeds that were scored; the
+    seeds that failed are listed apart."""
     if not results:
         raise ValueError("results must hold at least one seed")
+    failed = {r.seed: r.failure for r in results if r.failure is not None}
+    results = [r for r in results if r.failure is None]
     present = {m for r in results for m in r.false_alarms_per_chart_year}
     methods = [m for m in METHODS if m in present]
     design: dict[str, float] = {}
@@ -259,6 +294,7 @@ def summarise(results: Sequence[SeedResult]) -> StudySummary:
         design.update(r.design)
     return StudySummary(
         seeds=len(results),
+        failed=failed,
         false_alarms_per_chart_year={
             m: statistics.fmean(
                 r.false_alarms_per_chart_year[m]
