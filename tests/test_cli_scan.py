@@ -107,6 +107,9 @@ def test_replay_prints_the_detections_and_false_alarms(data: Path) -> None:
     assert "Replay from 01 January 2024 to 31 December 2025" in result.stdout
     assert "sudden_failure" in result.stdout
     assert "False alarms on charts no problem touched" in result.stdout
+    # Which charts found each problem: the Kettering-like ward's bedside charts among them.
+    assert "each of its indicators' first signal" in result.stdout
+    assert "bedside_triggers_in_time" in result.stdout
 
 
 def test_replay_refuses_a_window_that_ends_before_it_begins(data: Path) -> None:

@@ -138,6 +138,22 @@ def _delay(days: int | None) -> str:
     return "—" if days is None else f"{days / 30.44:.1f}"
 
 
+def _indicator_detections(result: ReplayResult) -> Table:
+    """Each hidden problem's indicators and the months to each one's first signal, whatever
+    the method: which charts found the problem."""
+    table = Table(
+        title="Months from each problem's onset to each of its indicators' first signal",
+        box=box.SIMPLE_HEAD,
+    )
+    for column in ("problem", "unit", "indicator"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("months", justify="right")
+    for problem in result.problems:
+        for ident, found in sorted(problem.by_indicator.items()):
+            table.add_row(problem.id, problem.unit, ident, _delay(found.delay_days))
+    return table
+
+
 def render_replay(result: ReplayResult, console: Console) -> None:
     """Print the signals by year and method, each hidden problem's detections, and the false
     alarms observed against the design."""
@@ -182,6 +198,7 @@ def render_replay(result: ReplayResult, console: Console) -> None:
                 *(_delay(problem.detections[m].delay_days) for m in result.methods),
             )
         console.print(problems)
+        console.print(_indicator_detections(result))
     if result.false_alarms_per_unit_year:
         alarms = Table(title="False alarms on charts no problem touched", box=box.SIMPLE_HEAD)
         for column in ("method", "per chart-year", "designed for", "chart-years"):
