@@ -117,6 +117,23 @@ def test_poisson_design_of_a_ward_whose_arl_jumps_meets_its_targets() -> None:
         assert below < level.arl0 * 1.02
 
 
+def test_poisson_design_whose_first_step_overshoots_meets_its_targets() -> None:
+    # Seed 14 of the small synthetic dataset: a ward's 36 baseline months, about half a complaint
+    # expected a month. The first secant step went to h of about 5,000, where the chain's linear
+    # system is ill-conditioned and gave a negative ARL, and the design failed. Source: 4,000
+    # simulated runs of the chart (poisson_cusum_arl, seed 5) at each designed h; the design's
+    # ARL must lie within 3.5 standard errors.
+    counts = {0.232249: 9, 0.464497: 12, 0.696746: 8, 0.928994: 3, 1.16124: 2, 1.39349: 2}
+    months = np.repeat(list(counts), list(counts.values()))
+    made = design_poisson(months, rate_ratio=2.0, periods_per_year=11.997262773722626)
+    assert made.amber.h < made.red.h < 10.0
+    for level in (made.amber, made.red):
+        assert abs(level.arl / level.arl0 - 1.0) < 1e-3
+        run = poisson_cusum_arl(months, h=level.h, method="simulate", runs=4000, seed=5)
+        assert run.standard_error is not None
+        assert abs(run.arl - level.arl) < 3.5 * run.standard_error
+
+
 def test_cache_returns_identical_designs_and_misses_on_a_new_key(sample, design) -> None:
     cache = ThresholdCache()
     first = design_bernoulli(sample, cases_per_year=3000, cache=cache)

@@ -48,13 +48,26 @@ class Solved:
     arl: float
 
 
+#: No threshold is searched above this: its in-control ARL would be beyond e^50 steps, far past
+#: any target, and the chain's linear system is too ill-conditioned there to say how far.
+H_MAX = 50.0
+
+
 def chain_arl0(steps: DiscreteIncrements, h: float, cells: int = CELLS) -> float:
-    """The in-control ARL at ``h``, extrapolated from chains of ``cells`` and ``2·cells`` cells."""
+    """The in-control ARL at ``h``, extrapolated from chains of ``cells`` and ``2·cells`` cells.
+
+    Where the chain cannot give an ARL (a threshold so high that its linear system is
+    ill-conditioned, shown by a negative or infinite answer) the ARL is taken as infinite: past
+    any target. Where the extrapolation alone goes wrong, the finer chain's ARL is used.
+    """
     coarse, fine = (
         float(chain_arl(steps, h, n, starts=(0.0,), strict=False, smooth=True)[0])
         for n in (cells, 2 * cells)
     )
-    return (4.0 * fine - coarse) / 3.0
+    if not (0.0 < coarse < math.inf and 0.0 < fine < math.inf):
+        return math.inf
+    extrapolated = (4.0 * fine - coarse) / 3.0
+    return extrapolated if extrapolated > 0.0 else fine
 
 
 def _siegmund_guess(steps: DiscreteIncrements, arl0: float) -> float:
@@ -96,8 +109,11 @@ def _refine(steps: DiscreteIncrements, h: float, goal: float, slope: float) -> S
     below: tuple[float, float] | None = None  # (h, ARL) with the ARL short of the goal
     above: tuple[float, float] | None = None  # (h, ARL) with the ARL past the goal
     for _ in range(MAX_STEPS):
-        h = max(h, 1e-3)
+        h = min(max(h, 1e-3), H_MAX)
         arl = chain_arl0(steps, h)
+        if math.isinf(arl):  # far past the goal: bisection takes it from here
+            above = (h, arl) if above is None or h < above[0] else above
+            break
         gap = math.log(arl) - goal
         if abs(gap) <= ARL_RTOL:
             return Solved(h, arl)
@@ -126,7 +142,7 @@ def _bisect(
     if below is None:
         below = (1e-3, chain_arl0(steps, 1e-3))
     while above is None:
-        h = below[0] + 1.0 if below[0] < 50.0 else math.inf
+        h = below[0] + 1.0 if below[0] < H_MAX else math.inf
         if math.isinf(h):
             raise ValueError(f"no threshold found for an in-control ARL of {math.exp(goal):.6g}")
         arl = chain_arl0(steps, h)
