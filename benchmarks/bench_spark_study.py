@@ -47,13 +47,14 @@ def _run(master: str, seeds: int, settings: StudySettings) -> tuple[dict[str, An
     with spark_session(master, "caresignal-bench-study") as session:
         opened = time.perf_counter() - started
         backend = SparkBackend(session)
+        cores = backend.cores
         started = time.perf_counter()
         results = run_study(range(1, seeds + 1), settings, backend)
         seconds = time.perf_counter() - started
     per_seed = [r.load_seconds + r.replay_seconds for r in results]
     row = {
         "master": master,
-        "cores": backend.cores,
+        "cores": cores,
         "seeds": seeds,
         "session_start_seconds": round(opened, 1),
         "seconds": round(seconds, 1),
