@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from caresignal.web.data_state import WATCHED, Kept, fingerprint
+from caresignal.web import data_state
+from caresignal.web.data_state import WATCH_SECONDS, WATCHED, Kept, data_version, fingerprint
 from caresignal.web.serve_app import app_from_environment
 
 
@@ -34,6 +35,21 @@ def test_the_fingerprint_changes_when_a_watched_file_is_replaced_or_added(tmp_pa
     assert fingerprint(tmp_path) != after_scan
     (tmp_path / "unwatched.txt").write_text("x")  # anything else: no change
     assert len(fingerprint(tmp_path)) == len(WATCHED)
+
+
+def test_requests_take_the_fingerprint_again_once_a_quarter_second_has_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(data_state, "_now", lambda: now[0])
+    (tmp_path / "ledger.json").write_text("[]")
+    before = data_version(tmp_path)
+    assert before == fingerprint(tmp_path)
+    (tmp_path / "findings.parquet").write_bytes(b"PAR1")  # a scan, within the quarter second
+    now[0] += WATCH_SECONDS / 2
+    assert data_version(tmp_path) == before  # not yet seen
+    now[0] += WATCH_SECONDS / 2
+    assert data_version(tmp_path) == fingerprint(tmp_path) != before  # seen
 
 
 def test_a_value_is_computed_once_while_others_wait_for_it() -> None:

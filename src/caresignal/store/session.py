@@ -33,9 +33,13 @@ SQLITE_WAIT = 30.0
 
 #: Connections each engine keeps open, and how many more it may open when they are all in use:
 #: together the 40 threads on which the web server (Starlette, through anyio) runs requests, so
-#: that a request never waits for a connection that another thread holds.
-POOL_SIZE = 10
-POOL_OVERFLOW = 30
+#: that a request never waits for a connection that another thread holds. A SQLite connection
+#: costs little to keep, so all 40 are kept (one opened and closed for each request when many
+#: requests come at once cost a tenth of the request); a PostgreSQL server allows about a
+#: hundred connections in all, so 20 are kept for each process.
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
+SQLITE_POOL_SIZE = 40
 
 
 def database_url(settings: Settings) -> str:
@@ -67,7 +71,7 @@ def make_engine(url: str) -> Engine:
     pool: dict[str, Any] = {}  # an in-memory database keeps SQLAlchemy's single connection
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+        pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}
     engine = create_engine(parsed, connect_args={"timeout": SQLITE_WAIT}, **pool)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)

@@ -3,8 +3,12 @@
 The standings and a unit's charts depend only on the data directory's contents: the import
 ledger (every accepted batch), the latest scan's findings and kept state, the data directory's
 own catalogue and the recorded risk models. :func:`fingerprint` sums them up in a few ``stat``
-calls (tens of microseconds), so each request can check whether what was computed before still
-holds; an import or a scan changes the fingerprint, and the next request computes afresh.
+calls, so that a request can check whether what was computed before still holds; an import or a
+scan changes the fingerprint, and the next request computes afresh. :func:`data_version` is the
+fingerprint that requests use: taken again at most every :data:`WATCH_SECONDS` (a quarter of a
+second) in each server process, because under load each ``stat`` call hands the interpreter lock
+to another thread and back, and twenty of them a request cost more than the page. So an import
+or a scan shows on the pages within a quarter of a second.
 
 :class:`Kept` holds the computed values, a bounded number, each under the fingerprint it was
 computed for; the first request to need one computes it while any other request for the same
@@ -13,14 +17,16 @@ key waits for it, rather than computing it too.
 
 from __future__ import annotations
 
-import json
 import os
+import stat
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import Response
 
@@ -28,7 +34,16 @@ from caresignal.data._dataset_files import LEDGER
 from caresignal.monitor.scan import FINDINGS
 from caresignal.store import audit
 
-__all__ = ["WATCHED", "Kept", "StoreVersion", "fingerprint", "json_response", "store_version"]
+__all__ = [
+    "WATCHED",
+    "WATCH_SECONDS",
+    "Kept",
+    "StoreVersion",
+    "data_version",
+    "fingerprint",
+    "json_response",
+    "store_version",
+]
 
 #: The files and folders of a data directory whose contents the standings and charts depend on.
 WATCHED = (LEDGER, FINDINGS, "cache/scan", "cache/thresholds.json", "catalogue", "models")
@@ -46,10 +61,33 @@ def _stamp(path: str) -> object:
         found = os.stat(path)
     except OSError:
         return None
-    if not os.path.isdir(path):
+    if not stat.S_ISDIR(found.st_mode):
         return (found.st_size, found.st_mtime_ns, found.st_ino)
     with os.scandir(path) as entries:
         return tuple(sorted((entry.name, _stamp(entry.path)) for entry in entries))
+
+
+#: Seconds for which a server process takes the data directory's fingerprint as it last was.
+WATCH_SECONDS = 0.25
+_taken: dict[str, tuple[float, tuple[object, ...]]] = {}
+_taking = threading.Lock()
+_now = time.monotonic
+
+
+def data_version(directory: Path) -> tuple[object, ...]:
+    """:func:`fingerprint` of ``directory``, taken again once :data:`WATCH_SECONDS` have passed
+    since it was last taken in this process (by one request; the others meanwhile use the last)."""
+    key = str(directory)
+    now = _now()
+    last = _taken.get(key)
+    if last is not None and now - last[0] < WATCH_SECONDS:
+        return last[1]
+    with _taking:
+        last = _taken.get(key)
+        if last is None or _now() - last[0] >= WATCH_SECONDS:
+            last = (_now(), fingerprint(directory))
+            _taken[key] = last
+        return last[1]
 
 
 class Kept:
@@ -112,7 +150,8 @@ def store_version(sessions: sessionmaker[Session]) -> StoreVersion:
 
 
 def json_response(data: Any) -> Response:
-    """``data`` as a JSON answer, serialised once with the standard library (FastAPI's own
-    encoder walks every value first, which costs more than the work behind a kept page)."""
-    body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return Response(body.encode("utf-8"), media_type="application/json")
+    """``data`` as a JSON answer, serialised once with orjson (FastAPI's own encoder walks every
+    value first, and the standard library's is several times slower; either costs more than the
+    work behind a kept page). A number that is not finite is written as null."""
+    body = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+    return Response(body, media_type="application/json")

@@ -34,7 +34,7 @@ from caresignal.store import repo
 from caresignal.web import charts
 from caresignal.web.charts._spec import json_safe
 from caresignal.web.charts.unit import for_page
-from caresignal.web.data_state import Kept, fingerprint
+from caresignal.web.data_state import Kept, data_version
 from caresignal.web.deps import AppState, Viewer
 from caresignal.workflow import access
 
@@ -180,7 +180,7 @@ def computed(state: AppState) -> Computed:
     """The standings of the server's data directory in its present state: computed by the first
     request after an import or a scan changed it (the others wait for it), then kept."""
     directory = state.settings.data_dir
-    key = fingerprint(directory)
+    key = data_version(directory)
     found: Computed = _STANDINGS.get(str(directory), key, lambda: _compute(directory, state, key))
     return found
 

@@ -3,7 +3,7 @@
 
 :func:`drawn` runs :func:`caresignal.monitor.unit_charts.unit_charts` and turns each chart into
 its Vega-Lite specification, as JSON text, once per (data directory, unit, indicator, as-of day)
-and state of the data directory (:func:`caresignal.web.data_state.fingerprint`), keeping the
+and state of the data directory (:func:`caresignal.web.data_state.data_version`), keeping the
 last :data:`KEPT` in the process. :func:`charts_json` then writes a route's answer around the
 kept texts: each chart's text alternative (its title and the sentences of the findings it
 carries) and, for a funnel, only the points of the units the person reaches.
@@ -28,7 +28,7 @@ from caresignal.monitor.unit_charts import Chart, UnitCharts
 from caresignal.web.charts._spec import Spec, json_safe
 from caresignal.web.charts.render import to_json
 from caresignal.web.charts.unit import findings_on, unit_chart
-from caresignal.web.data_state import Kept, fingerprint
+from caresignal.web.data_state import Kept, data_version
 
 __all__ = ["KEPT", "Drawn", "Piece", "charts_json", "charts_response", "drawn"]
 
@@ -68,7 +68,7 @@ def drawn(
 ) -> Drawn:
     """The charts of ``key`` (unit, indicator, as-of day) in the data directory's present state:
     ``compute()`` gives them (or why there are none) when they are not kept."""
-    version = fingerprint(directory)
+    version = data_version(directory)
     found: Drawn = _DRAWN.get((str(directory), *key), version, lambda: _draw(key, compute))
     return found
 

@@ -24,7 +24,7 @@ from caresignal.data.dataset import Dataset
 from caresignal.domain import Role
 from caresignal.monitor import wardcare
 from caresignal.store.service import UnknownError
-from caresignal.web.data_state import Kept, fingerprint, json_response
+from caresignal.web.data_state import Kept, data_version, json_response
 from caresignal.web.deps import AppState, CurrentViewer, State, Viewer
 from caresignal.web.pages import render
 from caresignal.web.security import check_csrf
@@ -148,7 +148,7 @@ def _bedside(state: AppState, viewer: Viewer, code: str, month: str | None) -> d
         raise UnknownError(f"there is no ward with code {code!r} in the store")
     directory = state.settings.data_dir
     audited: wardcare.WardcareAudit | None = _AUDITS.get(
-        (str(directory), code), fingerprint(directory), lambda: _audit(directory, code)
+        (str(directory), code), data_version(directory), lambda: _audit(directory, code)
     )
     data: dict[str, Any] = {"unit": found.to_dict(), "months": [], "month": None}
     if audited is None:
