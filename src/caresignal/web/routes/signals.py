@@ -30,6 +30,7 @@ from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import back_to, lines, render
 from caresignal.web.security import check_csrf
 from caresignal.workflow import actions, board, service, views
+from caresignal.workflow.service import EpisodeDetail
 from caresignal.workflow.signals import parse_state
 from caresignal.workflow.views import Clocked
 
@@ -41,6 +42,9 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 #: What each person's inbox and signal pages hold, kept until the store changes or a day passes.
 _INBOXES = Kept(1024)
 _SIGNALS = Kept(1024)
+#: Which signal each person may see, with its findings, kept until the store changes: what the
+#: charts' route needs to find the kept charts.
+_VISIBLE = Kept(1024)
 
 
 def _inbox(state: AppState, viewer: CurrentViewer) -> list[Clocked]:
@@ -169,7 +173,11 @@ def signal_charts(
     """The charts of the signal's unit and indicator, as the scan saw them: ``charts``, each
     ``{"method", "title", "description", "spec"}`` (a Vega-Lite specification), the day
     ``charts_as_of``, and ``charts_note``, why there are none."""
-    detail = views.visible_detail(state.sessions, viewer.name, episode_id)
+    detail: EpisodeDetail = _VISIBLE.get(
+        (viewer.name, viewer.grants, episode_id),
+        viewer.store,
+        lambda: views.visible_detail(state.sessions, viewer.name, episode_id),
+    )
     drawn = _charts(state.settings.data_dir, detail.episode, detail.findings)
     return kept.charts_response(request, drawn, detail.findings)
 
