@@ -33,6 +33,9 @@ BEDSIDE = (
     "bedside_triggers_in_time",
     "bedside_carer_concerns_in_time",
     "bedside_sepsis_antibiotics_1h",
+    "bedside_sepsis_screen_1h",
+    "bedside_review_delay",
+    "bedside_weight_reviews_in_time",
 )
 
 
@@ -124,15 +127,25 @@ def test_every_outcome_a_problem_changes_is_counted_by_catalogue_indicators(
 def test_the_kettering_like_ward_is_found_from_its_bedside_observations(
     result: ReplayResult, source: Path
 ) -> None:
-    # The bedside p charts fix their limits on their first 12 months (January to December 2023,
-    # the year before the decline began), so the decline is judged against how the ward was:
-    # on seed 1 the charts signal after 120, 151 and 212 days.
+    # The bedside charts fix their limits on their first 12 months (January to December 2023,
+    # the year before the decline began), so the decline is judged against how the ward was.
+    # On seed 1 they signal after (days): triggers answered in time and the median delay 120,
+    # carers' concerns 151, antibiotics 212, sepsis screens 304. Weight-loss reviews are slower
+    # on the failing ward too, but a ward has a few weight flags a month, too few for its p chart
+    # to tell within the three years.
+    within = {
+        "bedside_triggers_in_time": 240,
+        "bedside_review_delay": 240,
+        "bedside_carer_concerns_in_time": 240,
+        "bedside_sepsis_antibiotics_1h": 240,
+        "bedside_sepsis_screen_1h": 365,
+    }
     problem = _problem(result, "ward_decline")
     assert set(BEDSIDE) <= set(problem.indicators)
-    for ident in BEDSIDE:
+    for ident, days in within.items():
         found = problem.by_indicator[ident]
         assert found.delay_days is not None, ident
-        assert 0 < found.delay_days <= 240, ident
+        assert 0 < found.delay_days <= days, ident
     problems = json.loads((source / TRUTH).read_text("utf-8"))["problems"]
     skip = touched(problems)
     assert {(problem.unit, ident) for ident in BEDSIDE} <= skip

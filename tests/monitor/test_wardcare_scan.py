@@ -111,10 +111,25 @@ def test_the_series_is_the_audits_monthly_share(directory: Path) -> None:
     assert slow.get_column("numerator").to_list()[18:] == [6.0] * 6
 
 
+def test_the_median_delay_is_a_value_of_its_own(directory: Path) -> None:
+    """The median minutes to the review, for an XmR chart: numerator the median, denominator 1."""
+    built = build_series(
+        Dataset(directory), BEDSIDE, "bedside_review_delay", as_of=AS_OF, clock=CLOCK
+    )
+    assert isinstance(built, PeriodSeries)
+    steady, slow = built.unit(STEADY), built.unit(SLOW)
+    assert steady.get_column("numerator").unique().to_list() == [20.0]
+    assert steady.get_column("denominator").unique().to_list() == [1.0]
+    # From month 19 four episodes in five on the slow ward wait 120 minutes: the median is 120.
+    assert slow.get_column("numerator").to_list()[:18] == [20.0] * 18
+    assert slow.get_column("numerator").to_list()[18:] == [120.0] * 6
+
+
 def test_a_ward_whose_responses_get_slower_is_flagged(directory: Path) -> None:
     result = scan(Dataset(directory), BEDSIDE, as_of=AS_OF, clock=CLOCK)
     flagged = {(f.unit, f.indicator) for f in result.findings if f.direction == "concern"}
     assert (SLOW, "bedside_triggers_in_time") in flagged
+    assert (SLOW, "bedside_review_delay") in flagged
     assert not any(unit == STEADY for unit, _ in flagged)
 
 

@@ -44,10 +44,22 @@ SYNTHETIC_INDICATORS: Mapping[str, tuple[str, ...]] = {
     "concerns_listening_share": ("concerns_listening",),
     # The failing ward's bedside tables (truth.json's ``bedside_*`` changes): slower reviews and
     # more missed triggers leave fewer trigger episodes answered in time, a carer's "worse" among
-    # them; missed triggers and slower antibiotics leave fewer sepsis episodes treated within
+    # them; slower reviews raise the median delay and slow sepsis screens and weight reviews
+    # (the generator draws every response's delay with the same staffing factor); missed
+    # triggers and slower antibiotics leave fewer sepsis episodes screened and treated within
     # the hour.
-    "bedside_review_delay_median": ("bedside_triggers_in_time", "bedside_carer_concerns_in_time"),
-    "bedside_triggers_missed": ("bedside_triggers_in_time", "bedside_sepsis_antibiotics_1h"),
+    "bedside_review_delay_median": (
+        "bedside_triggers_in_time",
+        "bedside_carer_concerns_in_time",
+        "bedside_review_delay",
+        "bedside_sepsis_screen_1h",
+        "bedside_weight_reviews_in_time",
+    ),
+    "bedside_triggers_missed": (
+        "bedside_triggers_in_time",
+        "bedside_sepsis_antibiotics_1h",
+        "bedside_sepsis_screen_1h",
+    ),
     "bedside_carer_worse_unanswered": (
         "bedside_carer_concerns_in_time",
         "bedside_triggers_in_time",

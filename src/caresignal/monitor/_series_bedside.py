@@ -50,20 +50,25 @@ def bedside_periods(
     snapshot: Snapshot, indicator: Indicator, units: list[str], as_of: dt.date
 ) -> pl.DataFrame:
     """Numerator, denominator and expected (null) per unit and month up to ``as_of``, sorted by
-    unit and month; months in which the measure has no denominator are left out."""
+    unit and month; months in which the measure has no denominator (or, for a value of its own,
+    no value) are left out."""
     measure = indicator.definition.measure
     assert measure is not None  # the catalogue gives every observations indicator a measure
     monthly = _monthly(snapshot, as_of)
     if monthly is None:
         return pl.DataFrame(schema=_EMPTY)
     numerator, denominator = MEASURES[measure]
+    # A value of its own (the median delay) is its numerator over a denominator of 1.
+    counted = pl.col(denominator) > 0 if denominator else pl.col(numerator).is_not_null()
     return (
-        monthly.filter(pl.col("unit_code").is_in(units) & (pl.col(denominator) > 0))
+        monthly.filter(pl.col("unit_code").is_in(units) & counted)
         .select(
             pl.col("unit_code").alias("unit"),
             pl.col("month").alias("period_start"),
             pl.col(numerator).cast(pl.Float64).alias("numerator"),
-            pl.col(denominator).cast(pl.Float64).alias("denominator"),
+            (pl.col(denominator).cast(pl.Float64) if denominator else pl.lit(1.0)).alias(
+                "denominator"
+            ),
             pl.lit(None, dtype=pl.Float64).alias("expected"),
         )
         .sort("unit", "period_start")

@@ -13,14 +13,16 @@ from caresignal.monitor._wardcare_rules import TRIGGER_KINDS
 
 __all__ = ["MEASURES", "monthly_indicators"]
 
-#: The measures the monitor can watch: name -> (numerator column, denominator column).
-MEASURES = {
+#: The measures the monitor can watch: name -> (numerator column, denominator column). A measure
+#: without a denominator is a value of its own (the month's median delay), watched as it is.
+MEASURES: dict[str, tuple[str, str | None]] = {
     "triggers_in_time": ("triggers_in_time", "triggers"),
     "carer_concerns_in_time": ("carer_concerns_in_time", "carer_concerns"),
     "sepsis_screen_in_time": ("sepsis_screen_in_time", "sepsis_episodes"),
     "sepsis_antibiotic_in_time": ("sepsis_antibiotic_in_time", "sepsis_episodes_antibiotic"),
     "weight_reviews_in_time": ("weight_reviews_in_time", "weight_flags"),
     "triggers_late_or_missed": ("triggers_late_or_missed", "triggers"),
+    "median_delay_minutes": ("median_delay_minutes", None),
 }
 
 _KEY = ("unit_code", "month")
@@ -67,6 +69,7 @@ def monthly_indicators(
     shares = [
         pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).alias(f"share_{name}")
         for name, (num, den) in MEASURES.items()
+        if den is not None
     ]
     return (
         joined.with_columns(pl.col(counts).fill_null(0).cast(pl.Int64))
