@@ -15,7 +15,8 @@ requests in flight then finish. The routes are the overview, a unit's page, the 
 signal's page, each as a page and as its JSON twin, and the charts a signal's page and a unit's
 indicator page fetch after loading; the unit and the signal are the champion's signals' own,
 taken in turn. The first request of each route (by one client) is not measured: it computes
-what is kept afterwards.
+what is kept afterwards (with several server processes, each example is asked four times a
+process first, so that every process has kept it).
 
 How the 32 people ask: with ``--pause 0`` each client sends its next request the moment the
 last is answered (a closed loop, the harshest reading: 32 requests always in flight); with
@@ -333,7 +334,9 @@ async def _run(base: str, user: str, password: str, args: argparse.Namespace) ->
         for route, examples in routes.items():
             start = time.perf_counter()
             if args.tool == "wrk":
-                for example in examples:  # warm: what the first request computes is kept
+                # Warm: what the first request computes is kept, by each server process (whose
+                # turn it is to answer is the operating system's choice: ask a few times each).
+                for example in examples * (4 * args.workers if args.workers > 1 else 1):
                     await clients[0].get(example)
                 line = await asyncio.to_thread(_wrk, base, cookie, route, examples, args)
             else:
