@@ -3,6 +3,12 @@
 
 A funnel compares units with each other, so unlike the per-unit charts it reads every unit's
 totals over the window; those totals are each a function of one unit's series.
+
+On the log (SHMI) scale a unit with no events has a z-score of −∞. Its 10 % truncation usually
+drops such units from the estimate of over-dispersion, but where more units than that have none
+(a rare outcome, a year at small units) a −∞ would remain and :func:`caresignal.stats.funnel`
+refuses it; the funnel is then drawn on the square-root (CQC) scale, which handles a zero count,
+and its result says so (``method`` "CQC").
 """
 
 from __future__ import annotations
@@ -71,16 +77,26 @@ def run_funnel(spec: MethodSpec, points: pl.DataFrame) -> FunnelRun | str:
     size = totals.get_column("size").to_numpy()
     levels = tuple(float(v) for v in spec.get("levels"))  # type: ignore[union-attr]
     overdispersion = str(spec.get("overdispersion"))
-    result = funnel(
-        observed,
-        size,
-        kind="proportion" if proportion else "ratio",
-        method=str(spec.get("limit_method")),  # type: ignore[arg-type]
-        levels=levels,
-        overdispersion=None if overdispersion == "none" else overdispersion,  # type: ignore[arg-type]
-        trim=float(spec.get("trim")),  # type: ignore[arg-type]
-        labels=totals.get_column("unit").to_list(),
-    )
+    method = str(spec.get("limit_method"))
+
+    def drawn(scale: str) -> FunnelResult:
+        return funnel(
+            observed,
+            size,
+            kind="proportion" if proportion else "ratio",
+            method=scale,  # type: ignore[arg-type]
+            levels=levels,
+            overdispersion=None if overdispersion == "none" else overdispersion,  # type: ignore[arg-type]
+            trim=float(spec.get("trim")),  # type: ignore[arg-type]
+            labels=totals.get_column("unit").to_list(),
+        )
+
+    try:
+        result = drawn(method)
+    except ValueError:
+        if method != "SHMI" or not bool(np.any(observed == 0)):
+            raise
+        result = drawn("CQC")  # a unit with no events kept on the log scale (module notes)
     return FunnelRun(result, start, end, months, proportion, levels, observed, size)
 
 
