@@ -20,7 +20,7 @@ from caresignal.monitor.overview import IndicatorStandings
 from caresignal.monitor.unit_charts import unit_charts
 from caresignal.store.service import UnknownError
 from caresignal.web.charts import kept
-from caresignal.web.data_state import json_response
+from caresignal.web.data_state import Kept, json_response
 from caresignal.web.deps import AppState, CurrentViewer, State
 from caresignal.web.pages import render
 from caresignal.web.routes.bedside import bedside_href
@@ -90,8 +90,20 @@ def _item(view: Seen, indicator: str, code: str) -> IndicatorStandings:
     return found
 
 
-def _months(item: IndicatorStandings, code: str) -> list[dict[str, Any]]:
-    """The unit's last 12 complete months: cases, events and expected events, newest first."""
+#: Each unit's last months of each indicator, kept with the standings they come from.
+_MONTHS = Kept(1024)
+
+
+def _months(view: Seen, item: IndicatorStandings, code: str) -> list[dict[str, Any]]:
+    """The unit's last 12 complete months: cases, events and expected events, newest first;
+    kept until the standings change (each would otherwise filter every unit's months)."""
+    found: list[dict[str, Any]] = _MONTHS.get(
+        (item.indicator.id, code), view.computed.key, lambda: _months_now(item, code)
+    )
+    return found
+
+
+def _months_now(item: IndicatorStandings, code: str) -> list[dict[str, Any]]:
     rows = item.points.filter(pl.col("unit") == code).sort("period_start", descending=True)
     return [
         {
@@ -124,7 +136,7 @@ def _indicator(state: AppState, viewer: CurrentViewer, code: str, ident: str) ->
         ],
         "indicator": {"id": i.id, "title": i.title, "level": i.level, "events": i.events},
         "standing": row_of(view, _words_of(view, item, code)),
-        "months": _months(item, code),
+        "months": _months(view, item, code),
         "charts_href": f"/api/v1/organisations/{code}/indicators/{i.id}/charts",
     }
 
