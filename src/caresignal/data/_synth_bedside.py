@@ -19,6 +19,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from caresignal.data import _synth_vitals as model
+from caresignal.data._synth_bedside_frames import observations_frame, responses_frame
 from caresignal.data._synth_changes import Change
 from caresignal.data._synth_plan import Plan
 from caresignal.data._synth_scales import epoch_days, month_starts, stream
@@ -34,10 +35,10 @@ from caresignal.data._synth_vitals import (
     score,
     vitals,
 )
-from caresignal.data.schema import RESPONSE_KINDS, WORK_OF_BREATHING
+from caresignal.data.schema import RESPONSE_KINDS
 from caresignal.stats import ews
 
-__all__ = ["ILLNESS", "Stays", "datetimes", "encounter_ids", "simulate"]
+__all__ = ["ILLNESS", "Stays", "simulate"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -233,7 +234,7 @@ def simulate(
         interval = _one_set(rng, stays, base, course, ward, state, active, t, f)
         t_next[active] = t + np.maximum(np.round(interval), 10).astype(np.int64)
         active = active[t_next[active] <= stays.discharged[active]]
-    return _observations_frame(state), _responses_frame(state)
+    return observations_frame(state.observations), responses_frame(state.responses)
 
 
 def _one_set(
@@ -396,62 +397,3 @@ def _respond(
         code = RESPONSE_KINDS.index(kind)
         done = chosen & (times[kind] <= stays.discharged[who])
         state.responses.append((who[done], times[kind][done], np.full(int(done.sum()), code)))
-
-
-def _observations_frame(state: _State) -> pl.DataFrame:
-    parts = state.observations
-    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-    stay, time = columns.pop("stay"), columns.pop("time")
-    consciousness = columns.pop("consciousness")
-    carer = columns.pop("carer_answer")
-    breathing = columns.pop("work_of_breathing")
-    integers = ("respiration_rate", "spo2", "systolic_bp", "pulse")
-    frame = pl.DataFrame(
-        {
-            "encounter_id": encounter_ids(stay),
-            "observation_datetime": datetimes(time),
-            **{name: pl.Series(columns[name]).fill_nan(None).cast(pl.Int64) for name in integers},
-            "spo2_scale": pl.repeat(1, stay.size, eager=True, dtype=pl.Int64),
-            "on_oxygen": pl.Series(columns["on_oxygen"], dtype=pl.Boolean),
-            "consciousness": pl.Series(ews.CONSCIOUSNESS_LABELS, dtype=pl.String).gather(
-                consciousness
-            ),
-            **{
-                name: pl.Series(columns[name]).fill_nan(None)
-                for name in ("temperature", "weight_kg", "capillary_refill_s")
-            },
-            "work_of_breathing": _labels(WORK_OF_BREATHING, breathing),
-            "carer_answer": _labels(CARER_ANSWERS, carer),
-        }
-    )
-    return frame.sort("encounter_id", "observation_datetime")
-
-
-def _responses_frame(state: _State) -> pl.DataFrame:
-    stay, time, kind = (np.concatenate([part[k] for part in state.responses]) for k in range(3))
-    frame = pl.DataFrame(
-        {
-            "encounter_id": encounter_ids(stay),
-            "response_datetime": datetimes(time),
-            "kind": pl.Series(RESPONSE_KINDS, dtype=pl.String).gather(kind),
-        }
-    )
-    return frame.unique(maintain_order=True).sort("encounter_id", "response_datetime", "kind")
-
-
-def _labels(labels: tuple[str, ...], codes: NDArray[np.int8]) -> pl.Series:
-    """Labels by position; -1 (not recorded) becomes empty."""
-    named = pl.Series(labels, dtype=pl.String).gather(np.maximum(codes, 0))
-    empty = pl.repeat(None, codes.size, eager=True, dtype=pl.String)
-    return named.zip_with(pl.Series(codes >= 0), empty)
-
-
-def datetimes(minutes: IntArray) -> pl.Series:
-    """Minutes since 1970 as date-times."""
-    return pl.Series(minutes * 60_000_000).cast(pl.Datetime("us"))
-
-
-def encounter_ids(stay: IntArray) -> pl.Series:
-    """Encounter ids: ``E`` and the stay's position (stays are in order of admission)."""
-    numbers = pl.DataFrame({"n": stay})
-    return numbers.select(pl.format("E{}", pl.col("n").cast(pl.String).str.zfill(9))).to_series()

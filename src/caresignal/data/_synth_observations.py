@@ -34,7 +34,8 @@ from numpy.typing import NDArray
 
 from caresignal.data import _synth_vitals as model
 from caresignal.data._synth_admissions import admissions_year
-from caresignal.data._synth_bedside import ILLNESS, Stays, datetimes, encounter_ids, simulate
+from caresignal.data._synth_bedside import ILLNESS, Stays, simulate
+from caresignal.data._synth_bedside_frames import datetimes, encounter_ids
 from caresignal.data._synth_plan import Plan
 from caresignal.data._synth_scales import add_months, epoch_days, month_starts, stream
 from caresignal.data._synth_staffing import staffing_table
