@@ -11,14 +11,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import importlib.util
 import math
 import operator
-import os
 import pickle
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -45,20 +43,6 @@ CATALOGUE = load_catalogue()
 #: Numbers of the two backends must agree to this (they are computed by the same functions).
 TOLERANCE = 1e-9
 NUMBERS = ("observed", "expected", "ratio", "ratio_low", "ratio_high", "threshold")
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[Any]:
-    """One Spark session on two local cores for the whole module, stopped at its end."""
-    if importlib.util.find_spec("pyspark") is None:
-        message = "PySpark is not installed: pip install -e '.[dev,spark]'"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message} (CI must run the Spark parity tests)")
-        pytest.skip(message)
-    from caresignal.monitor.spark import spark_session
-
-    with spark_session("local[2]", "caresignal-tests") as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

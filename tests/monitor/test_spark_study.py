@@ -8,10 +8,7 @@ parity cannot go unchecked there.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +20,6 @@ from caresignal.monitor.study import SeedResult, StudySettings, run_study, summa
 
 #: The two smallest seeds of the smallest scale (3 years, 6 sites): about 5 s each.
 SEEDS = (1, 2)
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[Any]:
-    """One Spark session on two local cores for the whole module, stopped at its end."""
-    if importlib.util.find_spec("pyspark") is None:
-        message = "PySpark is not installed: pip install -e '.[dev,spark]'"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message} (CI must run the Spark study's parity tests)")
-        pytest.skip(message)
-    from caresignal.monitor.spark import spark_session
-
-    with spark_session("local[2]", "caresignal-tests-study") as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
