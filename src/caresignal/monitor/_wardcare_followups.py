@@ -19,10 +19,9 @@ from collections.abc import Callable
 
 import numpy as np
 import polars as pl
-from numpy.typing import NDArray
 
 from caresignal.monitor._wardcare_rules import WardcareRules
-from caresignal.monitor._wardcare_triggers import STATUSES, Responses
+from caresignal.monitor._wardcare_triggers import STATUSES, Responses, in_stay_order
 
 __all__ = ["sepsis_audit", "weight_audit"]
 
@@ -100,7 +99,7 @@ def weight_audit(
     weights = scored.select("_stay", "observation_datetime", "weight_kg")
     stays = weights.get_column("_stay").to_numpy()
     seconds = weights.select(pl.col("observation_datetime").dt.epoch("s")).to_series().to_numpy()
-    if not _in_order(stays, seconds):
+    if not in_stay_order(stays, seconds):
         weights = weights.sort("_stay", "observation_datetime")
         stays = weights.get_column("_stay").to_numpy()
     starts = np.flatnonzero(np.r_[True, stays[1:] != stays[:-1]]) if len(stays) else stays
@@ -143,9 +142,3 @@ def weight_audit(
             "review_minutes", "review_in_time", "status",
         )
     )  # fmt: skip
-
-
-def _in_order(stays: NDArray[np.int64], seconds: NDArray[np.int64]) -> bool:
-    """Whether rows are in the order of stay, then time."""
-    later = (stays[1:] > stays[:-1]) | ((stays[1:] == stays[:-1]) & (seconds[1:] >= seconds[:-1]))
-    return bool(later.all())

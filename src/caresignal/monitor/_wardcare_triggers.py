@@ -31,7 +31,7 @@ from caresignal.monitor._wardcare_episodes import episode_starts
 from caresignal.monitor._wardcare_rules import TRIGGER_KINDS, WardcareRules
 from caresignal.stats import ews
 
-__all__ = ["LEVELS", "STATUSES", "Responses", "audit_triggers", "trigger_rows"]
+__all__ = ["LEVELS", "STATUSES", "Responses", "audit_triggers", "in_stay_order", "trigger_rows"]
 
 #: A trigger's level: its rank is its position (the carer's "worse" is an urgent review).
 LEVELS = ("none", "urgent review", "emergency response")
@@ -121,15 +121,19 @@ def _runs(scored: pl.DataFrame, on_score: NDArray[np.int64]) -> NDArray[np.int64
     seconds = scored.select(pl.col("observation_datetime").dt.epoch("s")).to_series().to_numpy()
     if len(on_score) == 0:
         return on_score
-    origin = int(seconds.min())
-    key = stay * (int(seconds.max()) - origin + 1) + (seconds - origin)
-    if bool(np.all(key[1:] >= key[:-1])):
+    if in_stay_order(stay, seconds):
         return on_score - np.arange(len(on_score))
     calm = (scored.get_column("level").to_numpy() < ews.URGENT_REVIEW).astype(np.int64)
-    order = np.argsort(key, kind="stable")
+    order = np.lexsort((seconds, stay))  # stable: sets of one stay and time keep their order
     runs = np.empty_like(calm)
     runs[order] = np.cumsum(calm[order])
     return runs[on_score]
+
+
+def in_stay_order(stay: NDArray[np.int64], seconds: NDArray[np.int64]) -> bool:
+    """Whether rows are in the order of stay, then time."""
+    later = (stay[1:] > stay[:-1]) | ((stay[1:] == stay[:-1]) & (seconds[1:] >= seconds[:-1]))
+    return bool(later.all())
 
 
 class Responses:
