@@ -42,8 +42,7 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 #: What each person's inbox and signal pages hold, kept until the store changes or a day passes.
 _INBOXES = Kept(1024)
 _SIGNALS = Kept(1024)
-#: Which signal each person may see, with its findings, kept until the store changes: what the
-#: charts' route needs to find the kept charts.
+#: Which signal each person may see, with its findings and history, kept until the store changes.
 _VISIBLE = Kept(1024)
 
 
@@ -72,8 +71,19 @@ def _signal(state: AppState, viewer: CurrentViewer, episode_id: int) -> dict[str
     return found
 
 
+def _visible(state: AppState, viewer: CurrentViewer, episode_id: int) -> EpisodeDetail:
+    """The signal with its findings and history, if the person may see it (else "not found"),
+    kept until the store changes: the signal page and its charts' route both need it."""
+    found: EpisodeDetail = _VISIBLE.get(
+        (viewer.name, viewer.grants, episode_id),
+        viewer.store,
+        lambda: views.visible_detail(state.sessions, viewer.name, episode_id),
+    )
+    return found
+
+
 def _signal_now(state: AppState, viewer: CurrentViewer, episode_id: int) -> dict[str, Any]:
-    detail = views.visible_detail(state.sessions, viewer.name, episode_id)
+    detail = _visible(state, viewer, episode_id)
     episode = detail.episode
     today = state.clock.today()
     history = board.board_history(
@@ -173,11 +183,7 @@ def signal_charts(
     """The charts of the signal's unit and indicator, as the scan saw them: ``charts``, each
     ``{"method", "title", "description", "spec"}`` (a Vega-Lite specification), the day
     ``charts_as_of``, and ``charts_note``, why there are none."""
-    detail: EpisodeDetail = _VISIBLE.get(
-        (viewer.name, viewer.grants, episode_id),
-        viewer.store,
-        lambda: views.visible_detail(state.sessions, viewer.name, episode_id),
-    )
+    detail = _visible(state, viewer, episode_id)
     drawn = _charts(state.settings.data_dir, detail.episode, detail.findings)
     return kept.charts_response(request, drawn, detail.findings)
 
