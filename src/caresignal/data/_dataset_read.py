@@ -7,6 +7,7 @@ are read, so a file left by an interrupted import is never seen.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from caresignal.data._dataset_errors import BatchFileMissingError, UnknownTableE
 from caresignal.data._ledger import BatchEntry
 from caresignal.data.schema import SCHEMAS, TableSchema
 
-__all__ = ["BATCH_COLUMN", "Snapshot", "table_schema"]
+__all__ = ["BATCH_COLUMN", "Snapshot", "stored_columns", "table_schema"]
 
 #: The column :meth:`Snapshot.current` adds to say which batch each record came from.
 BATCH_COLUMN = "_batch_id"
@@ -141,11 +142,15 @@ class Snapshot:
                 f"{entry.imported_by}) is in the import ledger but its file {path} is missing",
                 hint="restore the data directory from a backup; batch files must not be removed",
             )
-        schema = table_schema(entry.table)
-        columns = [
-            pl.col(column.name).cast(DTYPES[column.kind])
-            if column.name in entry.columns
-            else pl.lit(None, dtype=DTYPES[column.kind]).alias(column.name)
-            for column in schema.columns
-        ]
-        return pl.scan_parquet(path, glob=False).select(columns)
+        return pl.scan_parquet(path, glob=False).select(stored_columns(entry.table, entry.columns))
+
+
+def stored_columns(table: str, present: Collection[str]) -> list[pl.Expr]:
+    """Every column of input table ``table``, in order and in its stored type, as expressions over
+    rows that hold the columns ``present`` (an absent column is all missing)."""
+    return [
+        pl.col(column.name).cast(DTYPES[column.kind])
+        if column.name in present
+        else pl.lit(None, dtype=DTYPES[column.kind]).alias(column.name)
+        for column in table_schema(table).columns
+    ]

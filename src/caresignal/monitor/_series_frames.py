@@ -216,11 +216,23 @@ def periods(
     null where no row gives one (always null otherwise). ``source`` reads those rows instead of
     the table's current records (some batches only).
     """
-    table = snapshot.table(indicator.table) if source is None else source
-    if indicator.table == "concerns":  # concerns of some HCAT categories a month
-        return concern_periods(table, indicator, units, as_of)
     if indicator.table == "observations":  # the ward care audit's measure, from three tables
         return bedside_periods(snapshot, indicator, units, as_of)
+    table = snapshot.table(indicator.table) if source is None else source
+    return source_periods(table, indicator, units, as_of)
+
+
+def source_periods(
+    table: pl.LazyFrame, indicator: Indicator, units: Sequence[str], as_of: dt.date
+) -> pl.DataFrame:
+    """:func:`periods` from the rows ``table`` of the indicator's table (some batches, or some
+    units' rows), for every period table but the bedside ``observations``.
+
+    A unit's periods depend on its own rows only, so the periods of some units' rows are those
+    units' periods of the whole table (the Spark backend builds them unit by unit).
+    """
+    if indicator.table == "concerns":  # concerns of some HCAT categories a month
+        return concern_periods(table, indicator, list(units), as_of)
     definition = indicator.definition
     date = definition.date_column
     rows = table.filter(

@@ -82,12 +82,7 @@ def risk_model_column(
         return RiskColumn(none, None, False, False, True, None)
     refitted = fit is None
     if fit is None:
-        fit = _fit(indicator, cases.filter(frames.on_or_before("date", as_of)), as_of, clock)
-        path = model_path(directory, indicator.id)
-        current, history = read_records(path)
-        if current is not None:
-            history.append(current.to_dict())
-        write_records(path, indicator.id, fit, history)
+        fit = fit_and_record(directory, indicator, cases, as_of, clock)
     current_hash = baseline_hash(frames.in_window(cases, fit.start, fit.end))
     return RiskColumn(
         predict(fit.model, cases).alias("risk_model"),
@@ -96,6 +91,23 @@ def risk_model_column(
         *baseline_check(fit, current_hash),
         current_hash,
     )
+
+
+def fit_and_record(
+    directory: Path, indicator: Indicator, cases: pl.DataFrame, as_of: dt.date, clock: Clock
+) -> FitRecord:
+    """Fit the indicator's model on its baseline window of ``cases`` (in the series order, with
+    covariates; any dates) up to ``as_of``, and record the fit, keeping the old one in history.
+
+    Raises :class:`ModelFitError` when the model cannot be fitted.
+    """
+    fit = _fit(indicator, cases.filter(frames.on_or_before("date", as_of)), as_of, clock)
+    path = model_path(directory, indicator.id)
+    current, history = read_records(path)
+    if current is not None:
+        history.append(current.to_dict())
+    write_records(path, indicator.id, fit, history)
+    return fit
 
 
 def baseline_check(fit: FitRecord, current_hash: str | None) -> tuple[bool, bool]:

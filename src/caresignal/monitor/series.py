@@ -228,7 +228,7 @@ def _build(
     for members in groups.values():
         rows = build_cases(snapshot, members, units, as_of, clock, refit)
         for item in members:
-            built[item.id] = _case_series(
+            built[item.id] = finish_cases(
                 item, organisations, units[item.id], rows.pop(item.id), as_of
             )
     return built
@@ -242,6 +242,19 @@ def _period_series(
     as_of: dt.date,
 ) -> PeriodSeries:
     periods = frames.periods(snapshot, indicator, units, as_of)
+    return finish_periods(indicator, organisations, units, periods, as_of)
+
+
+def finish_periods(
+    indicator: Indicator,
+    organisations: pl.DataFrame,
+    units: list[str],
+    periods: pl.DataFrame,
+    as_of: dt.date,
+) -> PeriodSeries:
+    """The period series of ``periods`` (every unit's, sorted by unit and period start): the
+    reference rate added and each unit's slice found. Also used by the Spark backend
+    (:mod:`caresignal.monitor._spark_series`), which builds the periods unit by unit."""
     reference, window = frames.reference_column(
         indicator, organisations, periods, "period_start", as_of
     )
@@ -250,13 +263,16 @@ def _period_series(
     return PeriodSeries(indicator.id, frame, names, offsets, reference_window=window)
 
 
-def _case_series(
+def finish_cases(
     indicator: Indicator,
     organisations: pl.DataFrame,
     units: list[str],
     rows: CaseRows,
     as_of: dt.date,
 ) -> CaseSeries:
+    """The case series of ``rows`` (every unit's cases of every date, in the series order): the
+    cases after ``as_of`` cut, the reference rate added and each unit's slice found. Also used by
+    the Spark backend (:mod:`caresignal.monitor._spark_series`)."""
     every = rows.frame
     last = every.get_column("date").max()  # a date, or a date and time
     late = (

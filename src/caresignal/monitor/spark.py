@@ -3,12 +3,10 @@
 :class:`SparkBackend` is a :class:`~caresignal.monitor.scan.Backend` for
 :func:`caresignal.monitor.scan.scan` and :func:`caresignal.monitor.replay.replay`:
 
-- ``series`` builds every indicator's series on the **driver**, with the same functions as
-  :class:`~caresignal.monitor.scan.LocalBackend` (:func:`caresignal.monitor.series.build_all`):
-  reading the Parquet batches, fitting or reading each frozen risk model once, and predicting
-  each case's expected risk. Building them with Spark would mean writing the series logic a
-  second time in Spark's own terms, which the project does not do: every statistic has one
-  implementation.
+- ``series`` has **Spark build every indicator's series** from the data directory's Parquet
+  batches: the rows of each table are grouped by unit and each unit's rows go through the local
+  backend's own per-series functions on an executor (``groupBy(unit).applyInArrow``); risk models
+  are fitted once on the driver and broadcast. See :mod:`caresignal.monitor._spark_series`.
 - ``each`` runs the scan's and the replay's per-series tasks (one unit's CUSUM chart or SPC
   chart, or a batch of units' charts of one indicator) on the **executors**, with
   ``SparkContext.parallelize(tasks, slices).mapPartitions(...)``: the task objects (each unit's
@@ -41,7 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from caresignal.errors import CaresignalError
 from caresignal.monitor._scan_carry_batch import CusumBatch
 from caresignal.monitor._scan_spc import SpcBatch
-from caresignal.monitor.series import build_all
+from caresignal.monitor._spark_series import spark_series
 from caresignal.monitor.thresholds import ThresholdCache
 
 if TYPE_CHECKING:
@@ -142,10 +140,16 @@ class SparkBackend:
     ----------
     session : pyspark.sql.SparkSession
         A running session, e.g. from :func:`spark_session`, or ``spark`` in a Databricks job.
+    location : str, optional
+        Where Spark's executors find the data directory, as a URI (``dbfs:/Volumes/nhs/cs/data``,
+        ``abfss://...``, ``hdfs://...``). By default the directory's own path as a ``file:`` URI,
+        which serves a ``local`` master and a cluster whose nodes all mount the directory at the
+        same path.
     """
 
-    def __init__(self, session: SparkSession) -> None:
+    def __init__(self, session: SparkSession, *, location: str | None = None) -> None:
         self.session = session
+        self.location = location
         #: Spark jobs run (one per call of :meth:`each` with any tasks).
         self.jobs = 0
 
@@ -157,9 +161,16 @@ class SparkBackend:
     def series(
         self, snapshot: Snapshot, catalogue: Catalogue, *, as_of: dt.date, clock: Clock
     ) -> Mapping[str, Series]:
-        """Every indicator's series, by id, built on the driver by the local functions
-        (:func:`caresignal.monitor.series.build_all`)."""
-        return build_all(snapshot, catalogue, as_of=as_of, clock=clock)
+        """Every indicator's series, by id, built by Spark from the Parquet batches with the
+        local per-series functions (:func:`caresignal.monitor._spark_series.spark_series`)."""
+        return spark_series(
+            self.session,
+            snapshot,
+            catalogue,
+            as_of=as_of,
+            clock=clock,
+            location=self.location or snapshot.directory.resolve().as_uri(),
+        )
 
     def each(self, work: Callable[[Task], Result], tasks: Sequence[Task]) -> list[Result]:
         """``[work(task) for task in tasks]``, in order, computed on the executors."""

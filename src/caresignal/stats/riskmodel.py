@@ -110,6 +110,11 @@ class RiskModel:
         """A plain, JSON-serialisable dict of the fit ("the fit recorded")."""
         return model_to_dict(self)
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        """Pickle as the recorded fit (:meth:`to_dict`), since a read-only mapping of levels
+        cannot be pickled: the Spark backend sends frozen fits to its executors this way."""
+        return RiskModel.from_dict, (self.to_dict(),)
+
     @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> RiskModel:
         """Rebuild a model from :meth:`to_dict` output (or its JSON), checking its shape."""

@@ -1,0 +1,285 @@
+"""Every indicator's series built by Spark from the data directory's Parquet batches (private;
+see :mod:`caresignal.monitor.spark` and ``docs/spark.md``).
+
+For each table the catalogue reads, Spark reads the current records
+(:func:`caresignal.monitor._spark_read.current_records`), keeps the rows of the units watched,
+groups them by unit and runs one function on each unit's rows on an executor
+(``groupBy(unit).applyInArrow``). That function is the local backend's own code on the unit's
+rows: :func:`caresignal.monitor._series_cases.case_frames` and
+:func:`caresignal.monitor._series_predict.predict` for a case table,
+:func:`caresignal.monitor._series_frames.source_periods` for a period table. A unit's series
+depends only on its own rows and the indicator's frozen risk model, so each unit's piece is
+exactly its slice of the series the local backend builds. Each piece comes back as one row
+``(indicator, unit, kind, rows)``, the rows an Arrow IPC stream, and the driver lays the pieces
+end to end in unit order and finishes the series as the local backend does
+(:func:`caresignal.monitor.series.finish_cases` and
+:func:`~caresignal.monitor.series.finish_periods`: the as-of cut, the reference rate pooled
+over units, each unit's slice).
+
+**Risk models are fitted once, on the driver, and broadcast.** A recorded fit is read from
+``models/<indicator>.json`` as by a local scan. When an indicator has none yet, a first job
+gathers its cases up to the as-of date (with covariates) to the driver, which fits and records
+the model with the local function
+(:func:`caresignal.monitor._series_risk.fit_and_record`); later scans skip that job. The fits
+travel to the executors in one broadcast with the job's other settings. The baseline check of a
+recorded fit hashes the cases of its baseline window, which the executors send back beside the
+series (the hash runs over the whole window in the series order, so it is computed on the
+driver).
+
+The bedside indicators (the ward care audit's monthly measures) are built on the driver by the
+local functions: the audit pairs each trigger with responses of three tables, and a month's
+median delay does not add up from parts. The series cache (``cache/series/``) is neither read
+nor written by this path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from caresignal.data._dataset_content import empty_frame
+from caresignal.data._dataset_read import stored_columns, table_schema
+from caresignal.monitor import _series_frames as frames
+from caresignal.monitor._catalogue_types import CASE_TABLES, Indicator
+from caresignal.monitor._series_build import CaseRows
+from caresignal.monitor._series_cache import COLUMNS
+from caresignal.monitor._series_cases import case_frames
+from caresignal.monitor._series_hash import baseline_hash
+from caresignal.monitor._series_models import FitRecord
+from caresignal.monitor._series_predict import predict
+from caresignal.monitor._series_risk import baseline_check, fit_and_record, recorded_fit
+from caresignal.monitor._spark_read import current_records
+from caresignal.monitor.catalogue import Catalogue
+from caresignal.monitor.series import Series, build_all, finish_cases, finish_periods
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import SparkSession
+
+    from caresignal.clock import Clock
+    from caresignal.data.dataset import Snapshot
+
+__all__ = ["spark_series"]
+
+#: What each unit's piece holds: its series rows, its cases in the fit's baseline window (for the
+#: baseline check), or its cases up to the as-of date (to fit a model not yet fitted).
+SERIES, WINDOW, CASES = "series", "window", "cases"
+#: A piece that could not be computed: its rows are the error's message, in UTF-8.
+ERROR = "error"
+#: The schema of the rows each unit's function returns.
+OUTPUT = "indicator string, unit string, kind string, rows binary"
+
+#: The tables whose series are built on the driver (see the module notes).
+DRIVER_TABLES = frozenset({"observations"})
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Job:
+    """What each unit's function needs: the table, its indicators (all of one unit column, and
+    for a case table of one date column), each one's units and, for a case table, its fit."""
+
+    table: str
+    indicators: tuple[Indicator, ...]
+    units: Mapping[str, tuple[str, ...]]
+    as_of: dt.date
+    fits: Mapping[str, FitRecord | None]
+    #: Case indicators whose cases up to the as-of date are sent instead (their model is unfitted).
+    gather: frozenset[str] = frozenset()
+
+    def pieces(self, rows: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
+        """``(indicator, kind, frame)`` of the rows of one unit (or of none, for the schemas)."""
+        rows = rows.select(stored_columns(self.table, rows.columns))
+        if self.table not in CASE_TABLES:
+            return [
+                (
+                    item.id,
+                    SERIES,
+                    frames.source_periods(rows.lazy(), item, self.units[item.id], self.as_of),
+                )
+                for item in self.indicators
+            ]
+        lazy = case_frames(rows.lazy(), self.indicators, self.units)
+        found: list[tuple[str, str, pl.DataFrame]] = []
+        for item in self.indicators:
+            cases = lazy.pop(item.id).collect()
+            if item.id in self.gather:
+                found.append(
+                    (item.id, CASES, cases.filter(frames.on_or_before("date", self.as_of)))
+                )
+                continue
+            fit = self.fits.get(item.id)
+            if fit is None:
+                risk = pl.repeat(None, cases.height, dtype=pl.Float64, eager=True)
+            else:
+                risk = predict(fit.model, cases)
+                found.append((item.id, WINDOW, frames.in_window(cases, fit.start, fit.end)))
+            series = cases.select(COLUMNS[:4]).with_columns(risk.alias("risk_model"))
+            found.append((item.id, SERIES, series))
+        return found
+
+
+def spark_series(
+    session: SparkSession,
+    snapshot: Snapshot,
+    catalogue: Catalogue,
+    *,
+    as_of: dt.date,
+    clock: Clock,
+    location: str,
+) -> dict[str, Series]:
+    """Every indicator's series, by id in catalogue order, built by Spark (see module notes).
+
+    ``location`` is where Spark finds the data directory (see
+    :func:`caresignal.monitor._spark_read.current_records`). Raises
+    :class:`~caresignal.monitor.series.ModelFitError` as the local build does, when a risk
+    model cannot be fitted, and ``ValueError`` when a case cannot be priced by its model.
+    """
+    organisations = snapshot.table("organisations").collect()
+    units = {item.id: tuple(frames.indicator_units(organisations, item)) for item in catalogue}
+    groups: dict[tuple[str, ...], list[Indicator]] = {}
+    on_driver: list[Indicator] = []
+    for item in catalogue:
+        if item.table in DRIVER_TABLES:
+            on_driver.append(item)
+            continue
+        date = item.definition.date_column if item.table in CASE_TABLES else ""
+        groups.setdefault((item.table, item.unit_column, date), []).append(item)
+    built: dict[str, Series] = {}
+    if on_driver:
+        built |= build_all(snapshot, Catalogue(tuple(on_driver)), as_of=as_of, clock=clock)
+    for (table, unit_column, _), members in groups.items():
+        job = _Job(table, tuple(members), {i.id: units[i.id] for i in members}, as_of, {})
+        read = functools.partial(current_records, session, snapshot, table, location=location)
+        if table in CASE_TABLES:
+            built |= _cases(session, read, job, unit_column, organisations, snapshot, clock)
+        else:
+            pieces = _run(session, read, job, unit_column)
+            for item in members:
+                periods = pieces[item.id, SERIES]
+                built[item.id] = finish_periods(
+                    item, organisations, list(units[item.id]), periods, as_of
+                )
+    return {item.id: built[item.id] for item in catalogue}
+
+
+def _cases(
+    session: SparkSession,
+    read: Any,
+    job: _Job,
+    unit_column: str,
+    organisations: pl.DataFrame,
+    snapshot: Snapshot,
+    clock: Clock,
+) -> dict[str, Series]:
+    """The case series of one group of indicators: models fitted first where none is recorded."""
+    fits = {item.id: recorded_fit(snapshot.directory, item, False) for item in job.indicators}
+    unfitted = frozenset(
+        item.id for item in job.indicators if item.risk_model is not None and fits[item.id] is None
+    )
+    if unfitted:
+        gathered = _run(session, read, _with(job, fits, unfitted), unit_column)
+        for item in job.indicators:
+            if item.id in unfitted:
+                cases = gathered[item.id, CASES]
+                fits[item.id] = fit_and_record(snapshot.directory, item, cases, job.as_of, clock)
+    pieces = _run(session, read, _with(job, fits, frozenset()), unit_column)
+    built: dict[str, Series] = {}
+    for item in job.indicators:
+        fit = fits[item.id]
+        changed, checked = False, True
+        if fit is not None and item.id not in unfitted:
+            changed, checked = baseline_check(fit, baseline_hash(pieces[item.id, WINDOW]))
+        rows = CaseRows(pieces[item.id, SERIES], fit, item.id in unfitted, changed, checked)
+        built[item.id] = finish_cases(
+            item, organisations, list(job.units[item.id]), rows, job.as_of
+        )
+    return built
+
+
+def _with(job: _Job, fits: Mapping[str, FitRecord | None], gather: frozenset[str]) -> _Job:
+    return _Job(job.table, job.indicators, job.units, job.as_of, dict(fits), gather)
+
+
+def _run(
+    session: SparkSession, read: Any, job: _Job, unit_column: str
+) -> dict[tuple[str, str], pl.DataFrame]:
+    """Run ``job`` on every unit's rows on the executors; each (indicator, kind)'s pieces laid
+    end to end in unit order (a piece-less one is empty, with the schema the local code gives)."""
+    from pyspark.sql import functions as sf
+
+    templates = {
+        (name, kind): frame
+        for name, kind, frame in job.pieces(empty_frame(table_schema(job.table)))
+    }
+    found: dict[tuple[str, str], list[tuple[str, bytes]]] = {key: [] for key in templates}
+    rows = read()
+    if rows is not None:
+        watched = sorted({code for codes in job.units.values() for code in codes})
+        shared = session.sparkContext.broadcast(job)
+        try:
+            result = (
+                rows.filter(sf.col(unit_column).isin(watched))
+                .groupBy(unit_column)
+                # A lambda, since PySpark reads a function's type hints to choose its calling
+                # convention and cannot read a partial's (no hints: one table in, one out).
+                .applyInArrow(lambda table: _unit_pieces(shared, table), OUTPUT)
+                .toArrow()
+            )
+        finally:
+            shared.unpersist()
+        columns = (
+            result.column(name).to_pylist() for name in ("indicator", "unit", "kind", "rows")
+        )
+        for name, unit, kind, blob in zip(*columns, strict=True):
+            if kind == ERROR:
+                raise ValueError(f"{name}, unit {unit}: {blob.decode()}")
+            found[name, kind].append((unit, blob))
+    return {
+        key: pl.concat(
+            [templates[key], *(pl.read_ipc(io.BytesIO(blob)) for _, blob in sorted(parts))],
+            how="vertical",
+        ).rechunk()
+        for key, parts in found.items()
+    }
+
+
+def _unit_pieces(shared: Any, table: pa.Table) -> pa.Table:
+    """One unit's pieces as ``OUTPUT`` rows (runs on an executor)."""
+    import pyarrow as pa
+
+    job: _Job = shared.value
+    rows = pl.from_arrow(table)
+    assert isinstance(rows, pl.DataFrame)  # a table gives a frame
+    unit = _unit_of(rows, job)
+    names: list[str] = []
+    kinds: list[str] = []
+    blobs: list[bytes] = []
+    try:
+        for name, kind, frame in job.pieces(rows):
+            if frame.height:
+                buffer = io.BytesIO()
+                frame.write_ipc(buffer, compression="lz4")
+                names.append(name)
+                kinds.append(kind)
+                blobs.append(buffer.getvalue())
+    except ValueError as error:  # a case the risk model cannot price: the model's own message
+        names, kinds, blobs = [job.indicators[0].id], [ERROR], [str(error).encode()]
+    return pa.table(
+        {
+            "indicator": pa.array(names, pa.string()),
+            "unit": pa.array([unit] * len(names), pa.string()),
+            "kind": pa.array(kinds, pa.string()),
+            "rows": pa.array(blobs, pa.binary()),
+        }
+    )
+
+
+def _unit_of(rows: pl.DataFrame, job: _Job) -> str:
+    column = job.indicators[0].unit_column
+    return str(rows.get_column(column)[0]) if rows.height else ""
