@@ -39,7 +39,7 @@ from caresignal.cli_escalation import board_app, escalate, outbox_app
 from caresignal.cli_fhir import import_fhir_file
 from caresignal.cli_report import report_app
 from caresignal.cli_signals import merge_line, merge_scan, signals_app
-from caresignal.cli_spark import BackendOption, MasterOption, chosen_backend
+from caresignal.cli_spark import BackendOption, DataUriOption, MasterOption, chosen_backend
 from caresignal.cli_store import audit_app, store_app, user_app
 from caresignal.cli_study import study
 from caresignal.cli_urgent import urgent_app
@@ -362,6 +362,7 @@ def scan(
     ] = None,
     backend: BackendOption = "local",
     master: MasterOption = None,
+    data_uri: DataUriOption = None,
 ) -> None:
     """Scan every unit and indicator for signals; write findings.parquet to the data directory
     and merge the findings into the store's signal episodes."""
@@ -381,7 +382,7 @@ def scan(
     if day is None:
         _fail(f"{directory} holds no rows for any indicator", "import births, counts or staffing")
     with (
-        chosen_backend(backend, master) as (runner, workers),
+        chosen_backend(backend, master, data_uri) as (runner, workers),
         _bar(f"Scanning as of {day}", len(catalogue.ids)) as advance,
     ):
         result = run_scan(
@@ -440,6 +441,7 @@ def replay(
     as_json: Annotated[bool, typer.Option("--json", help="Print the replay as JSON.")] = False,
     backend: BackendOption = "local",
     master: MasterOption = None,
+    data_uri: DataUriOption = None,
 ) -> None:
     """Replay the history month by month: when each signal would have fired, and (on synthetic
     data) how soon each method found each hidden problem."""
@@ -455,7 +457,7 @@ def replay(
     if first is not None and last is not None and first > last:
         _fail(f"--from {first} is after --to {last}", "give --from a day before --to")
     with (
-        chosen_backend(backend, master) as (runner, workers),
+        chosen_backend(backend, master, data_uri) as (runner, workers),
         _progress(f"Replaying {directory}") as stage,
     ):
         stage("building each indicator's series and charts")

@@ -16,7 +16,7 @@ from caresignal._cli_common import _fail
 if TYPE_CHECKING:
     from caresignal.monitor.scan import Backend
 
-__all__ = ["BACKENDS", "BackendOption", "MasterOption", "chosen_backend"]
+__all__ = ["BACKENDS", "BackendOption", "DataUriOption", "MasterOption", "chosen_backend"]
 
 #: The backends a command can run on.
 BACKENDS = ("local", "spark")
@@ -36,12 +36,25 @@ MasterOption = Annotated[
         show_default=False,
     ),
 ]
+DataUriOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data-uri",
+        help="Where Spark's executors read the data directory, as a URI such as "
+        "dbfs:/Volumes/nhs/caresignal/data, with --backend spark "
+        "[default: the data directory's own path].",
+        show_default=False,
+    ),
+]
 
 
 @contextmanager
-def chosen_backend(name: str, master: str | None) -> Iterator[tuple[Backend | None, int]]:
+def chosen_backend(
+    name: str, master: str | None, data_uri: str | None = None
+) -> Iterator[tuple[Backend | None, int]]:
     """The backend named on the command line (None for the local one) and the processes that
     design missing thresholds on this machine; a Spark session is stopped when the block ends.
+    ``data_uri`` is where Spark's executors read the data directory (docs/spark.md).
 
     With Spark the designs are made by the tasks on Spark's executors, so no local worker
     processes are started.
@@ -49,8 +62,9 @@ def chosen_backend(name: str, master: str | None) -> Iterator[tuple[Backend | No
     if name not in BACKENDS:
         _fail(f"--backend {name!r} is not a backend", "choose local or spark")
     if name == "local":
-        if master is not None:
-            _fail("--master is only used with --backend spark", "add --backend spark")
+        for option, value in (("--master", master), ("--data-uri", data_uri)):
+            if value is not None:
+                _fail(f"{option} is only used with --backend spark", "add --backend spark")
         yield None, os.cpu_count() or 1
         return
     from caresignal.monitor.spark import (
@@ -65,4 +79,4 @@ def chosen_backend(name: str, master: str | None) -> Iterator[tuple[Backend | No
             session = stack.enter_context(spark_session(master or DEFAULT_MASTER))
         except SparkUnavailableError as error:  # the hint holds brackets: not rich markup
             _fail(error.message, None if error.hint is None else escape(error.hint))
-        yield SparkBackend(session), 1
+        yield SparkBackend(session, location=data_uri), 1

@@ -27,10 +27,13 @@ from typing import Any
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from typer.testing import CliRunner
 
+from caresignal.cli import app
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import BatchFileMissingError, Dataset
 from caresignal.monitor.catalogue import load_catalogue
+from caresignal.monitor.scan import FINDINGS
 from caresignal.monitor.series import CaseSeries, Series, build_all
 
 CLOCK = FixedClock(datetime(2026, 11, 23, tzinfo=UTC))
@@ -220,3 +223,19 @@ def test_a_missing_batch_file_is_the_same_error_as_a_local_read(
     (copy / lost.file).unlink()
     with pytest.raises(BatchFileMissingError, match=f"batch {lost.batch_id} \\(births"):
         SparkBackend(session).series(snapshot, CATALOGUE, as_of=AS_OF, clock=CLOCK)
+
+
+def test_the_data_uri_option_is_where_spark_reads_the_batches(
+    session: Any, batched: Path, tmp_path: Path
+) -> None:
+    nowhere = (tmp_path / "elsewhere").as_uri()
+    command = ["scan", "--data-dir", str(batched), "--as-of", AS_OF.isoformat(), "--json"]
+    result = CliRunner().invoke(app, [*command, "--backend", "spark", "--data-uri", nowhere])
+    assert result.exit_code == 2, result.output
+    assert "Spark cannot read batch" in result.output
+    assert f"at {nowhere}/batches/" in result.output.replace("\n", "")
+    assert "--data-uri" in result.output
+    assert not (batched / FINDINGS).exists()  # nothing was written
+    local = CliRunner().invoke(app, [*command, "--data-uri", nowhere])
+    assert local.exit_code == 2
+    assert "--data-uri is only used with --backend spark" in local.output

@@ -17,16 +17,21 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from caresignal.data._dataset_read import table_schema
+from caresignal.errors import CaresignalError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from caresignal.data.dataset import BatchEntry, Snapshot
 
-__all__ = ["current_records"]
+__all__ = ["SparkReadError", "current_records"]
 
 _POSITION = "_position"
 _LATEST = "_latest_correction"
+
+
+class SparkReadError(CaresignalError):
+    """Spark cannot read a batch file where it was told the data directory is."""
 
 
 def current_records(
@@ -58,6 +63,8 @@ def current_records(
     ------
     caresignal.data.dataset.BatchFileMissingError
         A batch the ledger names has no file in the data directory.
+    SparkReadError
+        Spark cannot read a batch's file at ``location``.
     """
     from pyspark.sql import functions as sf
 
@@ -68,7 +75,15 @@ def current_records(
     for position, entry in enumerate(chosen):
         snapshot.scan(entry)  # the same check, and error, for a missing file as a local read
         path = location.rstrip("/") + "/" + PurePath(entry.file).as_posix()
-        part = session.read.parquet(path)
+        try:
+            part = session.read.parquet(path)
+        except Exception as error:  # PySpark raises many kinds; its message says which
+            raise SparkReadError(
+                f"Spark cannot read batch {entry.batch_id} ({table}) at {path}: "
+                f"{str(error).splitlines()[0]}",
+                hint="check that --data-uri (SparkBackend's location) names the data directory "
+                "as every executor sees it",
+            ) from error
         present = [name for name in part.columns if name in entry.columns]
         parts.append(part.select(*present).withColumn(_POSITION, sf.lit(position)))
     rows = functools.reduce(_union, parts)
