@@ -32,8 +32,8 @@ from typer.testing import CliRunner
 from caresignal.cli import app
 from caresignal.clock import FixedClock
 from caresignal.data.dataset import BatchFileMissingError, Dataset
-from caresignal.monitor.catalogue import load_catalogue
-from caresignal.monitor.scan import FINDINGS
+from caresignal.monitor.catalogue import Catalogue, load_catalogue
+from caresignal.monitor.scan import FINDINGS, LocalBackend, scan
 from caresignal.monitor.series import CaseSeries, Series, build_all
 
 CLOCK = FixedClock(datetime(2026, 11, 23, tzinfo=UTC))
@@ -239,3 +239,50 @@ def test_the_data_uri_option_is_where_spark_reads_the_batches(
     local = CliRunner().invoke(app, [*command, "--data-uri", nowhere])
     assert local.exit_code == 2
     assert "--data-uri is only used with --backend spark" in local.output
+
+
+def test_a_carried_on_spark_scan_reads_the_new_batches_cases_with_spark(
+    session: Any, small_copy: Callable[[], Path], tmp_path: Path
+) -> None:
+    from caresignal.monitor.spark import SparkBackend
+
+    class Recording(SparkBackend):
+        """Keeps each call of ``new_case_rows``: its arguments and what Spark read."""
+
+        def __init__(self, session: Any) -> None:
+            super().__init__(session)
+            self.calls: list[tuple[tuple[Any, ...], dict[str, pl.DataFrame]]] = []
+
+        def new_case_rows(self, *args: Any) -> dict[str, pl.DataFrame]:
+            found = super().new_case_rows(*args)
+            self.calls.append((args, found))
+            return found
+
+    births_only = Catalogue(tuple(i for i in CATALOGUE if i.table == "births"))
+    source = Dataset(small_copy()).snapshot()
+    births = source.table("births").collect()
+    late = pl.col("birth_datetime") >= datetime(2025, 1, 1)
+    results = []
+    for name, backend in (("local", None), ("spark", Recording(session))):
+        data = Dataset(tmp_path / name)
+        _add(data, "organisations", source.table("organisations").collect())
+        _add(data, "births", births.filter(~late))
+        scan(data, births_only, as_of=dt.date(2024, 12, 31), clock=CLOCK)  # the state kept
+        _add(data, "births", births.filter(late))
+        results.append(scan(data, births_only, as_of=AS_OF, clock=CLOCK, backend=backend))
+    assert isinstance(backend, Recording)
+    # The indicators carried on over the new batch (those whose baselines had ended by the
+    # first scan) had its cases read by Spark.
+    read = [item.id for args, _ in backend.calls for item in args[1]]
+    assert len(read) >= 2
+    assert set(read) <= set(births_only.ids)
+    for args, found in backend.calls:
+        assert [entry.batch_id for entry in args[3]] == [data.history("births")[-1].batch_id]
+        wanted = LocalBackend().new_case_rows(*args)
+        assert found.keys() == wanted.keys()
+        for indicator, rows in found.items():
+            assert rows.height > 0
+            assert_frame_equal(rows, wanted[indicator], check_exact=True)
+    local, spark = results
+    assert len(local.findings) > 0
+    assert [f.to_dict() for f in spark.findings] == [f.to_dict() for f in local.findings]

@@ -18,7 +18,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
@@ -43,13 +43,29 @@ from caresignal.monitor._scan_tasks import (
     period_cusum_tasks,
 )
 from caresignal.monitor._scan_units import CusumTask, month_end
-from caresignal.monitor._series_build import new_case_rows
 from caresignal.monitor._series_models import FitRecord, ModelRecordError
 from caresignal.monitor._series_risk import recorded_fit
 from caresignal.monitor.catalogue import Catalogue
 from caresignal.monitor.series import CaseSeries, PeriodSeries
 
-__all__ = ["resume_all"]
+__all__ = ["ResumeBackend", "resume_all"]
+
+
+class ResumeBackend(Runner, Protocol):
+    """Runs per-series tasks and reads the new batches' cases (a scan's
+    :class:`~caresignal.monitor.scan.Backend`)."""
+
+    def new_case_rows(
+        self,
+        snapshot: Snapshot,
+        indicators: Sequence[Indicator],
+        units: Mapping[str, Sequence[str]],
+        new: tuple[BatchEntry, ...],
+        fits: Mapping[str, FitRecord | None],
+    ) -> dict[str, pl.DataFrame]:
+        """The indicators' cases in the batches ``new`` alone, with their predicted risks
+        (:func:`caresignal.monitor._series_build.new_case_rows`)."""
+        ...
 
 
 class _NotResumableError(Exception):
@@ -72,7 +88,7 @@ def resume_all(
     catalogue: Catalogue,
     as_of: dt.date,
     kept: ScanState | None,
-    runner: Runner,
+    runner: ResumeBackend,
     designs: DesignPool,
 ) -> dict[str, IndicatorResult]:
     """The results of every indicator that can be carried on from ``kept``, by id."""
@@ -90,7 +106,8 @@ def resume_all(
     for group in _groups(plans).values():
         if not _new_rows_follow(snapshot, group[0], kept.as_of, as_of):
             continue
-        rows = _case_rows(snapshot, group) if group[0].indicator.table in CASE_TABLES else {}
+        cases = group[0].indicator.table in CASE_TABLES
+        rows = _case_rows(snapshot, group, runner) if cases else {}
         for plan in group:
             try:
                 results[plan.indicator.id] = _resume(
@@ -159,14 +176,16 @@ def _new_rows_follow(snapshot: Snapshot, plan: _Plan, before: dt.date, as_of: dt
     return bool(first > before and last <= as_of)
 
 
-def _case_rows(snapshot: Snapshot, group: list[_Plan]) -> dict[str, pl.DataFrame]:
+def _case_rows(
+    snapshot: Snapshot, group: list[_Plan], backend: ResumeBackend
+) -> dict[str, pl.DataFrame]:
     """The new cases of each indicator of ``group`` (one table, the same new batches)."""
     if not group[0].new:
         return {}
     indicators = [plan.indicator for plan in group]
     units = {plan.indicator.id: plan.units for plan in group}
     fits = {plan.indicator.id: plan.fit for plan in group}
-    return new_case_rows(snapshot, indicators, units, group[0].new, fits)
+    return backend.new_case_rows(snapshot, indicators, units, group[0].new, fits)
 
 
 def _resume(

@@ -30,6 +30,11 @@ The bedside indicators (the ward care audit's monthly measures) are built on the
 local functions: the audit pairs each trigger with responses of three tables, and a month's
 median delay does not add up from parts. The series cache (``cache/series/``) is neither read
 nor written by this path.
+
+A scan that carries its charts on from the last scan's kept state
+(:mod:`caresignal.monitor._scan_resume`) reads only the batches imported since: on Spark, their
+cases come from :func:`spark_new_case_rows`, by the same function on each unit's rows of those
+batches. The new batches' period rows (one row a unit and month) are summed on the driver.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -63,9 +68,9 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from caresignal.clock import Clock
-    from caresignal.data.dataset import Snapshot
+    from caresignal.data.dataset import BatchEntry, Snapshot
 
-__all__ = ["spark_series"]
+__all__ = ["spark_new_case_rows", "spark_series"]
 
 #: What each unit's piece holds: its series rows, its cases in the fit's baseline window (for the
 #: baseline check), or its cases up to the as-of date (to fit a model not yet fitted).
@@ -91,6 +96,8 @@ class _Job:
     fits: Mapping[str, FitRecord | None]
     #: Case indicators whose cases up to the as-of date are sent instead (their model is unfitted).
     gather: frozenset[str] = frozenset()
+    #: Whether each fit's baseline window is sent too, for its baseline check.
+    check: bool = True
 
     def pieces(self, rows: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
         """``(indicator, kind, frame)`` of the rows of one unit (or of none, for the schemas)."""
@@ -118,7 +125,8 @@ class _Job:
                 risk = pl.repeat(None, cases.height, dtype=pl.Float64, eager=True)
             else:
                 risk = predict(fit.model, cases)
-                found.append((item.id, WINDOW, frames.in_window(cases, fit.start, fit.end)))
+                if self.check:
+                    found.append((item.id, WINDOW, frames.in_window(cases, fit.start, fit.end)))
             series = cases.select(COLUMNS[:4]).with_columns(risk.alias("risk_model"))
             found.append((item.id, SERIES, series))
         return found
@@ -166,6 +174,37 @@ def spark_series(
                     item, organisations, list(units[item.id]), periods, as_of
                 )
     return {item.id: built[item.id] for item in catalogue}
+
+
+def spark_new_case_rows(
+    session: SparkSession,
+    snapshot: Snapshot,
+    indicators: Sequence[Indicator],
+    units: Mapping[str, Sequence[str]],
+    new: tuple[BatchEntry, ...],
+    fits: Mapping[str, FitRecord | None],
+    *,
+    location: str,
+) -> dict[str, pl.DataFrame]:
+    """The indicators' cases in the batches ``new`` alone, each with its predicted risk from its
+    recorded fit, by id: what :func:`caresignal.monitor._series_build.new_case_rows` gives,
+    built by Spark from those batches' files (a scan that carries its charts on reads them)."""
+    items = tuple(indicators)
+    first = items[0]
+    # Every date: the carried-on scan keeps the rows it needs, as with the local function.
+    job = _Job(
+        first.table,
+        items,
+        {i.id: tuple(units[i.id]) for i in items},
+        dt.date.max,
+        dict(fits),
+        check=False,
+    )
+    read = functools.partial(
+        current_records, session, snapshot, first.table, location=location, entries=new
+    )
+    pieces = _run(session, read, job, first.unit_column)
+    return {item.id: pieces[item.id, SERIES] for item in items}
 
 
 def _cases(

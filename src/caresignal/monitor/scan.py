@@ -34,7 +34,7 @@ from typing import Protocol, TypeVar
 import polars as pl
 
 from caresignal.clock import Clock
-from caresignal.data.dataset import Dataset, Snapshot, replace_file
+from caresignal.data.dataset import BatchEntry, Dataset, Snapshot, replace_file
 from caresignal.monitor import _series_frames as frames
 from caresignal.monitor._catalogue_types import CASE_TABLES, Indicator
 from caresignal.monitor._scan_designs import (
@@ -55,6 +55,8 @@ from caresignal.monitor._scan_types import (
     severity,
 )
 from caresignal.monitor._scan_units import month_end, spc_options
+from caresignal.monitor._series_build import new_case_rows
+from caresignal.monitor._series_models import FitRecord
 from caresignal.monitor._thresholds_national import national_sentence
 from caresignal.monitor.catalogue import Catalogue
 from caresignal.monitor.series import ModelFitError, Series, build_all
@@ -102,6 +104,18 @@ class Backend(Protocol):
         """``[work(task) for task in tasks]``, in order; each task reads its own series only."""
         ...
 
+    def new_case_rows(
+        self,
+        snapshot: Snapshot,
+        indicators: Sequence[Indicator],
+        units: Mapping[str, Sequence[str]],
+        new: tuple[BatchEntry, ...],
+        fits: Mapping[str, FitRecord | None],
+    ) -> dict[str, pl.DataFrame]:
+        """The indicators' cases in the batches ``new`` alone (none a correction), with their
+        predicted risks, by id: what a scan that carries its charts on reads."""
+        ...
+
 
 class LocalBackend:
     """Builds series with polars in this process and runs tasks one after another."""
@@ -115,6 +129,18 @@ class LocalBackend:
     def each(self, work: Callable[[Task], Result], tasks: Sequence[Task]) -> list[Result]:
         """Run the tasks here, in order."""
         return [work(task) for task in tasks]
+
+    def new_case_rows(
+        self,
+        snapshot: Snapshot,
+        indicators: Sequence[Indicator],
+        units: Mapping[str, Sequence[str]],
+        new: tuple[BatchEntry, ...],
+        fits: Mapping[str, FitRecord | None],
+    ) -> dict[str, pl.DataFrame]:
+        """The new batches' cases, read here with polars
+        (:func:`caresignal.monitor._series_build.new_case_rows`)."""
+        return new_case_rows(snapshot, indicators, units, new, fits)
 
 
 def scan(

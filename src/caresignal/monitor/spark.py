@@ -39,16 +39,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from caresignal.errors import CaresignalError
 from caresignal.monitor._scan_carry_batch import CusumBatch
 from caresignal.monitor._scan_spc import SpcBatch
-from caresignal.monitor._spark_series import spark_series
+from caresignal.monitor._spark_series import spark_new_case_rows, spark_series
 from caresignal.monitor.thresholds import ThresholdCache
 
 if TYPE_CHECKING:
     import datetime as dt
 
+    import polars as pl
     from pyspark.sql import SparkSession
 
     from caresignal.clock import Clock
-    from caresignal.data.dataset import Snapshot
+    from caresignal.data.dataset import BatchEntry, Snapshot
+    from caresignal.monitor._catalogue_types import Indicator
+    from caresignal.monitor._series_models import FitRecord
     from caresignal.monitor.catalogue import Catalogue
     from caresignal.monitor.series import Series
 
@@ -169,8 +172,25 @@ class SparkBackend:
             catalogue,
             as_of=as_of,
             clock=clock,
-            location=self.location or snapshot.directory.resolve().as_uri(),
+            location=self._location(snapshot),
         )
+
+    def new_case_rows(
+        self,
+        snapshot: Snapshot,
+        indicators: Sequence[Indicator],
+        units: Mapping[str, Sequence[str]],
+        new: tuple[BatchEntry, ...],
+        fits: Mapping[str, FitRecord | None],
+    ) -> dict[str, pl.DataFrame]:
+        """The new batches' cases, read by Spark from their files with the local per-series
+        functions (:func:`caresignal.monitor._spark_series.spark_new_case_rows`)."""
+        return spark_new_case_rows(
+            self.session, snapshot, indicators, units, new, fits, location=self._location(snapshot)
+        )
+
+    def _location(self, snapshot: Snapshot) -> str:
+        return self.location or snapshot.directory.resolve().as_uri()
 
     def each(self, work: Callable[[Task], Result], tasks: Sequence[Task]) -> list[Result]:
         """``[work(task) for task in tasks]``, in order, computed on the executors."""
