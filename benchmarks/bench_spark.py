@@ -9,12 +9,19 @@ A first local scan fits the risk models and designs every threshold (not measure
 backends then read the same recorded fits and designs). Then, with the scan state deleted before
 each, so every chart is computed from its whole series:
 
-* ``local_scan`` and ``spark_scan``: the scan as of the last day of the data;
+* ``local_scan``: the scan as of the last day of the data, its series read from the local series
+  cache (``cache/series/``), as a rescan reads them; ``local_scan_uncached``: the same with the
+  series cache deleted first, so the series are built from the batches;
+* ``spark_scan``: the scan on Spark, which always builds the series from the batches;
+* ``local_series`` and ``spark_series``: building every indicator's series alone (the local one
+  with the series cache deleted);
 * ``local_replay`` and ``spark_replay``: the whole history replayed.
 
-The Spark session's start is timed on its own (``spark_start``), and each Spark figure counts the
-Spark jobs it ran. ``same_findings`` and ``same_signals`` say whether the two backends agreed;
-``spark_slower_by`` is each Spark time divided by the local one.
+The Spark session's start is timed on its own (``spark_start``). Each Spark step counts the Spark
+jobs it ran (``*_jobs``, from Spark's status tracker: the series jobs, the chart jobs and Spark's
+own jobs reading the Parquet files' footers). ``same_findings``, ``same_signals`` and
+``same_series`` say whether the two backends agreed; ``spark_slower_by`` is each Spark time
+divided by the local one.
 """
 
 from __future__ import annotations
@@ -61,6 +68,26 @@ def _timed(step: str, run: Any) -> tuple[Any, float]:
     return result, seconds
 
 
+def _same_series(local: Any, spark: Any) -> bool:
+    """Whether every series has the same units, slices and rows (floats to 1e-9)."""
+    from polars.testing import assert_frame_equal
+
+    if list(local) != list(spark):
+        return False
+    for name, mine in local.items():
+        theirs = spark[name]
+        if mine.units != theirs.units or mine.offsets.tolist() != theirs.offsets.tolist():
+            return False
+        try:
+            assert_frame_equal(mine.frame, theirs.frame, rel_tol=1e-9, abs_tol=1e-9)
+        except AssertionError:
+            return False
+        exact = [c for c, kind in mine.frame.schema.items() if not kind.is_float()]
+        if not mine.frame.select(exact).equals(theirs.frame.select(exact)):
+            return False
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="a data directory to copy and use")
@@ -72,7 +99,7 @@ def main() -> None:
     from caresignal.data.dataset import Dataset
     from caresignal.monitor.catalogue import load_catalogue
     from caresignal.monitor.replay import replay
-    from caresignal.monitor.scan import last_day, scan
+    from caresignal.monitor.scan import LocalBackend, last_day, scan
     from caresignal.monitor.spark import SparkBackend, spark_session
 
     clock = FixedClock(CLOCK_AT)
@@ -86,28 +113,45 @@ def main() -> None:
         assert day is not None
         state = directory / "cache" / "scan"
 
-        def scan_with(backend: Any) -> Any:
+        def scan_with(backend: Any, *, uncached: bool = False) -> Any:
             shutil.rmtree(state, ignore_errors=True)
+            if uncached:
+                shutil.rmtree(series_cache, ignore_errors=True)
             return scan(dataset, catalogue, as_of=day, clock=clock, backend=backend)
 
+        def series_with(backend: Any) -> Any:
+            shutil.rmtree(series_cache, ignore_errors=True)
+            return backend.series(dataset.snapshot(), catalogue, as_of=day, clock=clock)
+
+        series_cache = directory / "cache" / "series"
         _timed(
             "warm_up",
             lambda: scan(dataset, catalogue, as_of=day, clock=clock, workers=os.cpu_count() or 1),
         )
         local, local_scan = _timed("local_scan", lambda: scan_with(None))
+        _, local_uncached = _timed("local_scan_uncached", lambda: scan_with(None, uncached=True))
+        local_series, local_build = _timed("local_series", lambda: series_with(LocalBackend()))
         local_signals, local_replay = _timed(
             "local_replay", lambda: replay(dataset, catalogue, clock=clock)
         )
         started = time.perf_counter()
+        jobs: dict[str, int] = {}
         with spark_session(arguments.master, "caresignal-bench") as session:
             spark_start = time.perf_counter() - started
             backend = SparkBackend(session)
-            spark, spark_scan = _timed("spark_scan", lambda: scan_with(backend))
-            scan_jobs = backend.jobs
-            spark_signals, spark_replay = _timed(
+            context = session.sparkContext
+
+            def counted(step: str, run: Any) -> tuple[Any, float]:
+                context.setJobGroup(step, step)
+                found = _timed(step, run)
+                jobs[step] = len(context.statusTracker().getJobIdsForGroup(step))
+                return found
+
+            spark_series, spark_build = counted("spark_series", lambda: series_with(backend))
+            spark, spark_scan = counted("spark_scan", lambda: scan_with(backend))
+            spark_signals, spark_replay = counted(
                 "spark_replay", lambda: replay(dataset, catalogue, clock=clock, backend=backend)
             )
-            replay_jobs = backend.jobs - scan_jobs
             cores = backend.cores
     figures = {
         "benchmark": "spark",
@@ -118,18 +162,25 @@ def main() -> None:
         "findings": len(local.findings),
         "signals": len(local_signals.signals),
         "local_scan_s": round(local_scan, 2),
+        "local_scan_uncached_s": round(local_uncached, 2),
         "spark_scan_s": round(spark_scan, 2),
-        "spark_scan_jobs": scan_jobs,
+        "spark_scan_jobs": jobs["spark_scan"],
+        "local_series_s": round(local_build, 2),
+        "spark_series_s": round(spark_build, 2),
+        "spark_series_jobs": jobs["spark_series"],
         "local_replay_s": round(local_replay, 2),
         "spark_replay_s": round(spark_replay, 2),
-        "spark_replay_jobs": replay_jobs,
+        "spark_replay_jobs": jobs["spark_replay"],
         "spark_start_s": round(spark_start, 2),
         "spark_slower_by": {
             "scan": round(spark_scan / local_scan, 2),
+            "scan_uncached": round(spark_scan / local_uncached, 2),
+            "series": round(spark_build / local_build, 2),
             "replay": round(spark_replay / local_replay, 2),
         },
         "same_findings": spark.findings == local.findings,
         "same_signals": spark_signals.signals == local_signals.signals,
+        "same_series": _same_series(local_series, spark_series),
     }
     print(json.dumps(figures))
 

@@ -91,6 +91,16 @@ def _in_date_order(frame: pl.DataFrame, date: str) -> bool:
     return bool(ties.fill_null(False).all())
 
 
+def read_columns(indicators: Sequence[Indicator], names: Sequence[str]) -> set[str]:
+    """The columns of the case table (columns ``names``) that :func:`case_frames` reads for
+    ``indicators`` (one table, unit column and date column): the Spark backend reads no others."""
+    first = indicators[0]
+    columns = {first.unit_column, first.definition.date_column, "record_id"}
+    for indicator in indicators:
+        columns |= _source_columns(indicator, names)
+    return columns & set(names)
+
+
 def _source_columns(indicator: Indicator, names: Sequence[str]) -> set[str]:
     """The source table's columns that the indicator's definition and risk model read."""
     definition = indicator.definition

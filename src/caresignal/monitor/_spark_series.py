@@ -1,17 +1,22 @@
 """Every indicator's series built by Spark from the data directory's Parquet batches (private;
 see :mod:`caresignal.monitor.spark` and ``docs/spark.md``).
 
-For each table the catalogue reads, Spark reads the current records
-(:func:`caresignal.monitor._spark_read.current_records`), keeps the rows of the units watched,
-groups them by unit and runs one function on each unit's rows on an executor
-(``groupBy(unit).applyInArrow``). That function is the local backend's own code on the unit's
-rows: :func:`caresignal.monitor._series_cases.case_frames` and
+For each table the catalogue reads, one Spark job reads the current records
+(:func:`caresignal.monitor._spark_read.current_records`), keeps the columns the indicators read
+and the rows of the units watched, and partitions them by unit (``repartition(n, unit)``), so
+that each partition holds every row of each of its units. A function then runs over each
+partition's rows on an executor (``mapInArrow``): the local backend's own code,
+:func:`caresignal.monitor._series_cases.case_frames` and
 :func:`caresignal.monitor._series_predict.predict` for a case table,
-:func:`caresignal.monitor._series_frames.source_periods` for a period table. A unit's series
-depends only on its own rows and the indicator's frozen risk model, so each unit's piece is
-exactly its slice of the series the local backend builds. Each piece comes back as one row
-``(indicator, unit, kind, rows)``, the rows an Arrow IPC stream, and the driver lays the pieces
-end to end in unit order and finishes the series as the local backend does
+:func:`caresignal.monitor._series_frames.source_periods` for a period table. Those functions
+work unit by unit within a frame, and a unit's series depends only on its own rows and the
+indicator's frozen risk model, so each unit's slice of the result is exactly its slice of the
+series the local backend builds. Each slice comes back as one row ``(indicator, unit, kind,
+rows)``, the rows an Arrow IPC stream (LZ4-compressed). The rows are kept on the executors'
+disks and streamed to the driver one partition at a time (``persist(DISK_ONLY)``,
+``toLocalIterator``), so no single collect has to hold every series (Spark's
+``spark.driver.maxResultSize``, 1 GB by default, does not apply). The driver lays the slices end
+to end in unit order and finishes the series as the local backend does
 (:func:`caresignal.monitor.series.finish_cases` and
 :func:`~caresignal.monitor.series.finish_periods`: the as-of cut, the reference rate pooled
 over units, each unit's slice).
@@ -42,7 +47,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +59,7 @@ from caresignal.monitor import _series_frames as frames
 from caresignal.monitor._catalogue_types import CASE_TABLES, Indicator
 from caresignal.monitor._series_build import CaseRows
 from caresignal.monitor._series_cache import COLUMNS
-from caresignal.monitor._series_cases import case_frames
+from caresignal.monitor._series_cases import case_frames, read_columns
 from caresignal.monitor._series_hash import baseline_hash
 from caresignal.monitor._series_models import FitRecord
 from caresignal.monitor._series_predict import predict
@@ -70,7 +75,7 @@ if TYPE_CHECKING:
     from caresignal.clock import Clock
     from caresignal.data.dataset import BatchEntry, Snapshot
 
-__all__ = ["spark_new_case_rows", "spark_series"]
+__all__ = ["SLICES_PER_CORE", "spark_new_case_rows", "spark_series"]
 
 #: What each unit's piece holds: its series rows, its cases in the fit's baseline window (for the
 #: baseline check), or its cases up to the as-of date (to fit a model not yet fitted).
@@ -80,6 +85,8 @@ ERROR = "error"
 #: The schema of the rows each unit's function returns.
 OUTPUT = "indicator string, unit string, kind string, rows binary"
 
+#: Slices of a job per core Spark offers: a few, so that a slow slice does not hold up the rest.
+SLICES_PER_CORE = 2
 #: The tables whose series are built on the driver (see the module notes).
 DRIVER_TABLES = frozenset({"observations"})
 
@@ -242,83 +249,102 @@ def _cases(
 
 
 def _with(job: _Job, fits: Mapping[str, FitRecord | None], gather: frozenset[str]) -> _Job:
-    return _Job(job.table, job.indicators, job.units, job.as_of, dict(fits), gather)
+    """``job`` with the fits known; with ``gather``, for those indicators alone, to send their
+    cases for fitting."""
+    indicators = tuple(i for i in job.indicators if not gather or i.id in gather)
+    units = {item.id: job.units[item.id] for item in indicators}
+    return _Job(job.table, indicators, units, job.as_of, dict(fits), gather)
 
 
 def _run(
     session: SparkSession, read: Any, job: _Job, unit_column: str
 ) -> dict[tuple[str, str], pl.DataFrame]:
-    """Run ``job`` on every unit's rows on the executors; each (indicator, kind)'s pieces laid
-    end to end in unit order (a piece-less one is empty, with the schema the local code gives)."""
+    """Run ``job`` on the executors over every watched unit's rows, each unit's rows whole in one
+    partition; each (indicator, kind)'s pieces laid end to end in unit order (one with no piece
+    is empty, with the schema the local code gives)."""
+    from pyspark import StorageLevel
     from pyspark.sql import functions as sf
 
     templates = {
         (name, kind): frame
         for name, kind, frame in job.pieces(empty_frame(table_schema(job.table)))
     }
-    found: dict[tuple[str, str], list[tuple[str, bytes]]] = {key: [] for key in templates}
+    found: dict[tuple[str, str], list[tuple[str, pl.DataFrame]]] = {key: [] for key in templates}
     rows = read()
     if rows is not None:
+        if job.table in CASE_TABLES:  # only the columns the indicators read cross the shuffle
+            rows = rows.select(*sorted(read_columns(job.indicators, rows.columns)))
         watched = sorted({code for codes in job.units.values() for code in codes})
+        cores = max(1, int(session.sparkContext.defaultParallelism))
+        slices = max(1, min(len(watched), cores * SLICES_PER_CORE))
         shared = session.sparkContext.broadcast(job)
-        try:
-            result = (
-                rows.filter(sf.col(unit_column).isin(watched))
-                .groupBy(unit_column)
-                # A lambda, since PySpark reads a function's type hints to choose its calling
-                # convention and cannot read a partial's (no hints: one table in, one out).
-                .applyInArrow(lambda table: _unit_pieces(shared, table), OUTPUT)
-                .toArrow()
-            )
-        finally:
-            shared.unpersist()
-        columns = (
-            result.column(name).to_pylist() for name in ("indicator", "unit", "kind", "rows")
+        result = (
+            rows.filter(sf.col(unit_column).isin(watched))
+            .repartition(slices, unit_column)
+            # A lambda, since PySpark reads a function's type hints to choose its calling
+            # convention and cannot read a partial's.
+            .mapInArrow(lambda batches: _partition_pieces(shared, batches), OUTPUT)
+            .persist(StorageLevel.DISK_ONLY)
         )
-        for name, unit, kind, blob in zip(*columns, strict=True):
-            if kind == ERROR:
-                raise ValueError(f"{name}, unit {unit}: {blob.decode()}")
-            found[name, kind].append((unit, blob))
+        try:
+            result.count()  # every partition computed at once, each kept on its executor's disk
+            for name, unit, kind, blob in result.toLocalIterator(prefetchPartitions=True):
+                if kind == ERROR:
+                    raise ValueError(blob.decode())
+                found[name, kind].append((unit, pl.read_ipc(io.BytesIO(blob))))
+        finally:
+            result.unpersist()
+            shared.unpersist()
     return {
         key: pl.concat(
-            [templates[key], *(pl.read_ipc(io.BytesIO(blob)) for _, blob in sorted(parts))],
-            how="vertical",
+            [templates[key], *(piece for _, piece in sorted(parts, key=_first))], how="vertical"
         ).rechunk()
         for key, parts in found.items()
     }
 
 
-def _unit_pieces(shared: Any, table: pa.Table) -> pa.Table:
-    """One unit's pieces as ``OUTPUT`` rows (runs on an executor)."""
+def _first(pair: tuple[str, pl.DataFrame]) -> str:
+    return pair[0]
+
+
+def _partition_pieces(shared: Any, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """The pieces of one partition's units as ``OUTPUT`` rows, one row for each unit, indicator
+    and kind (runs on an executor).
+
+    The partition holds every row of each of its units, so the local functions run over all its
+    rows at once (they work unit by unit within a frame) and each unit's slice of their result is
+    its piece.
+    """
     import pyarrow as pa
 
     job: _Job = shared.value
-    rows = pl.from_arrow(table)
+    parts = list(batches)
+    if not parts:
+        return
+    rows = pl.from_arrow(pa.Table.from_batches(parts))
     assert isinstance(rows, pl.DataFrame)  # a table gives a frame
-    unit = _unit_of(rows, job)
     names: list[str] = []
+    units: list[str] = []
     kinds: list[str] = []
     blobs: list[bytes] = []
     try:
         for name, kind, frame in job.pieces(rows):
-            if frame.height:
+            for (unit,), piece in frame.partition_by(
+                "unit", as_dict=True, maintain_order=True
+            ).items():
                 buffer = io.BytesIO()
-                frame.write_ipc(buffer, compression="lz4")
+                piece.write_ipc(buffer, compression="lz4")
                 names.append(name)
+                units.append(str(unit))
                 kinds.append(kind)
                 blobs.append(buffer.getvalue())
     except ValueError as error:  # a case the risk model cannot price: the model's own message
-        names, kinds, blobs = [job.indicators[0].id], [ERROR], [str(error).encode()]
-    return pa.table(
+        names, units, kinds, blobs = [""], [""], [ERROR], [str(error).encode()]
+    yield pa.RecordBatch.from_pydict(
         {
             "indicator": pa.array(names, pa.string()),
-            "unit": pa.array([unit] * len(names), pa.string()),
+            "unit": pa.array(units, pa.string()),
             "kind": pa.array(kinds, pa.string()),
             "rows": pa.array(blobs, pa.binary()),
         }
     )
-
-
-def _unit_of(rows: pl.DataFrame, job: _Job) -> str:
-    column = job.indicators[0].unit_column
-    return str(rows.get_column(column)[0]) if rows.height else ""

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from caresignal.errors import CaresignalError
 from caresignal.monitor._scan_carry_batch import CusumBatch
 from caresignal.monitor._scan_spc import SpcBatch
-from caresignal.monitor._spark_series import spark_new_case_rows, spark_series
+from caresignal.monitor._spark_series import SLICES_PER_CORE, spark_new_case_rows, spark_series
 from caresignal.monitor.thresholds import ThresholdCache
 
 if TYPE_CHECKING:
@@ -75,8 +75,6 @@ DEFAULT_MASTER = "local[2]"
 LOCAL_DRIVER_MEMORY = "4g"
 #: What to install for Spark.
 INSTALL_HINT = "install the Spark extra: pip install 'caresignal[spark]'"
-#: Slices of a job per core Spark offers: a few, so that a slow slice does not hold up the rest.
-SLICES_PER_CORE = 2
 
 #: One slice's results, and for each threshold cache the task function holds, the designs made
 #: while running the slice.
