@@ -22,6 +22,7 @@ import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import polars as pl
@@ -286,3 +287,40 @@ def test_a_carried_on_spark_scan_reads_the_new_batches_cases_with_spark(
     local, spark = results
     assert len(local.findings) > 0
     assert [f.to_dict() for f in spark.findings] == [f.to_dict() for f in local.findings]
+
+
+def test_a_case_its_model_cannot_price_is_the_models_own_error(
+    session: Any, built: tuple[list[dict[str, Series]], list[dict[str, Series]]], batched: Path
+) -> None:
+    import pyarrow as pa
+
+    from caresignal.monitor._series_cases import case_frames
+    from caresignal.monitor._series_predict import predict
+    from caresignal.monitor._spark_series import ERROR, _Job, _partition_pieces
+
+    del session  # the module's Spark session is not used: the executor's function runs here
+    hie = built[0][1]["term_hie"]
+    assert isinstance(hie, CaseSeries)
+    assert hie.fit is not None
+    indicator = CATALOGUE.get("term_hie")
+    unit = hie.units[0]
+    rows = Dataset(batched).snapshot().table("births").collect()
+    rows = rows.filter(pl.col("site_code") == unit).with_columns(
+        pl.when(pl.int_range(pl.len()) % 50 == 7)
+        .then(None)
+        .otherwise(pl.col("plurality"))
+        .alias("plurality")
+    )  # some births' plurality missing, which the import's checks would refuse
+    job = _Job("births", (indicator,), {indicator.id: hie.units}, AS_OF, {indicator.id: hie.fit})
+    shared = SimpleNamespace(value=job)
+    (out,) = _partition_pieces(shared, iter(rows.to_arrow().to_batches()))
+    assert out.column("kind").to_pylist() == [ERROR]
+    cases = case_frames(rows.lazy(), [indicator], {indicator.id: hie.units})[indicator.id]
+    with pytest.raises(ValueError, match="missing") as local:
+        predict(hie.fit.model, cases.collect())
+    assert out.column("rows").to_pylist() == [str(local.value).encode()]
+    assert "covariate 'multiple' is missing in row" in str(local.value)
+    fine = rows.drop_nulls("plurality").to_arrow()
+    (good,) = _partition_pieces(shared, iter(fine.to_batches()))
+    assert set(good.column("kind").to_pylist()) == {"series", "window"}
+    assert isinstance(pa.Table.from_batches([good]), pa.Table)

@@ -289,8 +289,8 @@ def _run(
         try:
             result.count()  # every partition computed at once, each kept on its executor's disk
             for name, unit, kind, blob in result.toLocalIterator(prefetchPartitions=True):
-                if kind == ERROR:
-                    raise ValueError(blob.decode())
+                if kind == ERROR:  # the model's message; its row counts the partition's cases
+                    raise ValueError(f"{blob.decode()} (a row of one Spark partition's cases)")
                 found[name, kind].append((unit, pl.read_ipc(io.BytesIO(blob))))
         finally:
             result.unpersist()
