@@ -114,6 +114,8 @@ def built(
         dict(backend.series(copies[1].snapshot(), CATALOGUE, as_of=AS_OF, clock=CLOCK))
         for _ in range(2)
     ]
+    # Each Spark job's pieces were written under cache/spark/, read back and deleted.
+    assert not list((copies[1].directory / "cache" / "spark").glob("*"))
     return local, spark
 
 

@@ -24,14 +24,14 @@ if TYPE_CHECKING:
 
     from caresignal.data.dataset import BatchEntry, Snapshot
 
-__all__ = ["SparkReadError", "current_records"]
+__all__ = ["SparkFilesError", "current_records"]
 
 _POSITION = "_position"
 _LATEST = "_latest_correction"
 
 
-class SparkReadError(CaresignalError):
-    """Spark cannot read a batch file where it was told the data directory is."""
+class SparkFilesError(CaresignalError):
+    """Spark cannot read or write files where it was told the data directory is."""
 
 
 def current_records(
@@ -63,7 +63,7 @@ def current_records(
     ------
     caresignal.data.dataset.BatchFileMissingError
         A batch the ledger names has no file in the data directory.
-    SparkReadError
+    SparkFilesError
         Spark cannot read a batch's file at ``location``.
     """
     from pyspark.sql import functions as sf
@@ -78,7 +78,7 @@ def current_records(
         try:
             part = session.read.parquet(path)
         except Exception as error:  # PySpark raises many kinds; its message says which
-            raise SparkReadError(
+            raise SparkFilesError(
                 f"Spark cannot read batch {entry.batch_id} ({table}) at {path}: "
                 f"{str(error).splitlines()[0]}",
                 hint="check that --data-uri (SparkBackend's location) names the data directory "

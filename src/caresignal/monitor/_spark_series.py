@@ -11,11 +11,12 @@ partition's rows on an executor (``mapInArrow``): the local backend's own code,
 :func:`caresignal.monitor._series_frames.source_periods` for a period table. Those functions
 work unit by unit within a frame, and a unit's series depends only on its own rows and the
 indicator's frozen risk model, so each unit's slice of the result is exactly its slice of the
-series the local backend builds. Each slice comes back as one row ``(indicator, unit, kind,
-rows)``, the rows an Arrow IPC stream (LZ4-compressed). The rows are kept on the executors'
-disks and streamed to the driver one partition at a time (``persist(DISK_ONLY)``,
-``toLocalIterator``), so no single collect has to hold every series (Spark's
-``spark.driver.maxResultSize``, 1 GB by default, does not apply). The driver lays the slices end
+series the local backend builds. Each slice becomes one row ``(indicator, unit, kind, rows)``,
+the rows an Arrow IPC stream (LZ4-compressed). The executors write those rows as Parquet into a
+folder of the job's own inside the data directory (``cache/spark/``), and the driver reads them
+there and deletes the folder, so that no collect through Spark's driver has to hold every series
+(``spark.driver.maxResultSize``, 1 GB by default, would refuse them at national scale; streamed
+with ``toLocalIterator`` they stayed in the driver's JVM memory). The driver lays the slices end
 to end in unit order and finishes the series as the local backend does
 (:func:`caresignal.monitor.series.finish_cases` and
 :func:`~caresignal.monitor.series.finish_periods`: the as-of cut, the reference rate pooled
@@ -47,8 +48,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import shutil
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -64,7 +68,7 @@ from caresignal.monitor._series_hash import baseline_hash
 from caresignal.monitor._series_models import FitRecord
 from caresignal.monitor._series_predict import predict
 from caresignal.monitor._series_risk import baseline_check, fit_and_record, recorded_fit
-from caresignal.monitor._spark_read import current_records
+from caresignal.monitor._spark_read import SparkFilesError, current_records
 from caresignal.monitor.catalogue import Catalogue
 from caresignal.monitor.series import Series, build_all, finish_cases, finish_periods
 
@@ -87,6 +91,9 @@ OUTPUT = "indicator string, unit string, kind string, rows binary"
 
 #: Slices of a job per core Spark offers: a few, so that a slow slice does not hold up the rest.
 SLICES_PER_CORE = 2
+#: Where, inside the data directory, each job's pieces are written by the executors and read
+#: back by the driver (a folder of its own for each job, deleted once read).
+SCRATCH = Path("cache") / "spark"
 #: The tables whose series are built on the driver (see the module notes).
 DRIVER_TABLES = frozenset({"observations"})
 
@@ -172,9 +179,13 @@ def spark_series(
         job = _Job(table, tuple(members), {i.id: units[i.id] for i in members}, as_of, {})
         read = functools.partial(current_records, session, snapshot, table, location=location)
         if table in CASE_TABLES:
-            built |= _cases(session, read, job, unit_column, organisations, snapshot, clock)
+            built |= _cases(
+                session, read, job, unit_column, organisations, snapshot, clock, location
+            )
         else:
-            pieces = _run(session, read, job, unit_column)
+            pieces = _run(
+                session, read, job, unit_column, location=location, directory=snapshot.directory
+            )
             for item in members:
                 periods = pieces[item.id, SERIES]
                 built[item.id] = finish_periods(
@@ -210,7 +221,9 @@ def spark_new_case_rows(
     read = functools.partial(
         current_records, session, snapshot, first.table, location=location, entries=new
     )
-    pieces = _run(session, read, job, first.unit_column)
+    pieces = _run(
+        session, read, job, first.unit_column, location=location, directory=snapshot.directory
+    )
     return {item.id: pieces[item.id, SERIES] for item in items}
 
 
@@ -222,19 +235,21 @@ def _cases(
     organisations: pl.DataFrame,
     snapshot: Snapshot,
     clock: Clock,
+    location: str,
 ) -> dict[str, Series]:
     """The case series of one group of indicators: models fitted first where none is recorded."""
+    where: dict[str, Any] = {"location": location, "directory": snapshot.directory}
     fits = {item.id: recorded_fit(snapshot.directory, item, False) for item in job.indicators}
     unfitted = frozenset(
         item.id for item in job.indicators if item.risk_model is not None and fits[item.id] is None
     )
     if unfitted:
-        gathered = _run(session, read, _with(job, fits, unfitted), unit_column)
+        gathered = _run(session, read, _with(job, fits, unfitted), unit_column, **where)
         for item in job.indicators:
             if item.id in unfitted:
                 cases = gathered[item.id, CASES]
                 fits[item.id] = fit_and_record(snapshot.directory, item, cases, job.as_of, clock)
-    pieces = _run(session, read, _with(job, fits, frozenset()), unit_column)
+    pieces = _run(session, read, _with(job, fits, frozenset()), unit_column, **where)
     built: dict[str, Series] = {}
     for item in job.indicators:
         fit = fits[item.id]
@@ -257,12 +272,17 @@ def _with(job: _Job, fits: Mapping[str, FitRecord | None], gather: frozenset[str
 
 
 def _run(
-    session: SparkSession, read: Any, job: _Job, unit_column: str
+    session: SparkSession,
+    read: Any,
+    job: _Job,
+    unit_column: str,
+    *,
+    location: str,
+    directory: Path,
 ) -> dict[tuple[str, str], pl.DataFrame]:
     """Run ``job`` on the executors over every watched unit's rows, each unit's rows whole in one
     partition; each (indicator, kind)'s pieces laid end to end in unit order (one with no piece
     is empty, with the schema the local code gives)."""
-    from pyspark import StorageLevel
     from pyspark.sql import functions as sf
 
     templates = {
@@ -278,23 +298,34 @@ def _run(
         cores = max(1, int(session.sparkContext.defaultParallelism))
         slices = max(1, min(len(watched), cores * SLICES_PER_CORE))
         shared = session.sparkContext.broadcast(job)
-        result = (
+        folder = SCRATCH / uuid.uuid4().hex
+        target = location.rstrip("/") + "/" + folder.as_posix()
+        pieces = (
             rows.filter(sf.col(unit_column).isin(watched))
             .repartition(slices, unit_column)
             # A lambda, since PySpark reads a function's type hints to choose its calling
             # convention and cannot read a partial's.
             .mapInArrow(lambda batches: _partition_pieces(shared, batches), OUTPUT)
-            .persist(StorageLevel.DISK_ONLY)
         )
         try:
-            result.count()  # every partition computed at once, each kept on its executor's disk
-            for name, unit, kind, blob in result.toLocalIterator(prefetchPartitions=True):
+            try:  # the pieces are compressed already
+                pieces.write.option("compression", "none").parquet(target)
+            except Exception as error:  # PySpark raises many kinds; its message says which
+                raise SparkFilesError(
+                    f"Spark cannot write the series of {job.table} to {target}: "
+                    f"{str(error).splitlines()[0]}",
+                    hint="the executors write each job's series into the data directory's "
+                    "cache/spark folder, which the driver reads: check that --data-uri names "
+                    "the data directory and that it can be written",
+                ) from error
+            written = pl.scan_parquet(directory / folder / "*.parquet").collect()
+            for name, unit, kind, blob in written.iter_rows():
                 if kind == ERROR:  # the model's message; its row counts the partition's cases
                     raise ValueError(f"{blob.decode()} (a row of one Spark partition's cases)")
                 found[name, kind].append((unit, pl.read_ipc(io.BytesIO(blob))))
         finally:
-            result.unpersist()
-            shared.unpersist()
+            shared.destroy()
+            shutil.rmtree(directory / folder, ignore_errors=True)
     return {
         key: pl.concat(
             [templates[key], *(piece for _, piece in sorted(parts, key=_first))], how="vertical"
