@@ -4,9 +4,9 @@
 :func:`caresignal.monitor.scan.scan` and :func:`caresignal.monitor.replay.replay`:
 
 - ``series`` has **Spark build every indicator's series** from the data directory's Parquet
-  batches: the rows of each table are grouped by unit and each unit's rows go through the local
-  backend's own per-series functions on an executor (``groupBy(unit).applyInArrow``); risk models
-  are fitted once on the driver and broadcast. See :mod:`caresignal.monitor._spark_series`.
+  batches: each table's rows are partitioned by unit and each partition's units go through the
+  local backend's own per-series functions on an executor (``mapInArrow``); risk models are
+  fitted once on the driver and broadcast. See :mod:`caresignal.monitor._spark_series`.
 - ``each`` runs the scan's and the replay's per-series tasks (one unit's CUSUM chart or SPC
   chart, or a batch of units' charts of one indicator) on the **executors**, with
   ``SparkContext.parallelize(tasks, slices).mapPartitions(...)``: the task objects (each unit's
