@@ -52,8 +52,8 @@ __all__ = ["ResumeBackend", "resume_all"]
 
 
 class ResumeBackend(Runner, Protocol):
-    """Runs per-series tasks and reads the new batches' cases (a scan's
-    :class:`~caresignal.monitor.scan.Backend`)."""
+    """Runs per-series tasks and reads the new batches' cases (what a scan's
+    :class:`~caresignal.monitor.scan.Backend` offers a scan that carries its charts on)."""
 
     def new_case_rows(
         self,
@@ -63,8 +63,8 @@ class ResumeBackend(Runner, Protocol):
         new: tuple[BatchEntry, ...],
         fits: Mapping[str, FitRecord | None],
     ) -> dict[str, pl.DataFrame]:
-        """The indicators' cases in the batches ``new`` alone, with their predicted risks
-        (:func:`caresignal.monitor._series_build.new_case_rows`)."""
+        """The indicators' cases in the batches ``new`` alone (none a correction), with their
+        predicted risks, by id (:func:`caresignal.monitor._series_build.new_case_rows`)."""
         ...
 
 

@@ -40,9 +40,7 @@ def case_frames(
     first = indicators[0]
     unit, date = first.unit_column, first.definition.date_column
     names = source.collect_schema().names()
-    columns = {unit, date, "record_id", *([BATCH] if with_batch else [])}
-    for indicator in indicators:
-        columns |= _source_columns(indicator, names)
+    columns = read_columns(indicators, names) | ({BATCH} if with_batch else set())
     every = sorted({code for indicator in indicators for code in units[indicator.id]})
     base = (
         source.select(sorted(columns))

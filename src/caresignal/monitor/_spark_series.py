@@ -46,12 +46,12 @@ batches. The new batches' period rows (one row a unit and month) are summed on t
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +79,7 @@ if TYPE_CHECKING:
     from caresignal.clock import Clock
     from caresignal.data.dataset import BatchEntry, Snapshot
 
-__all__ = ["SLICES_PER_CORE", "spark_new_case_rows", "spark_series"]
+__all__ = ["SLICES_PER_CORE", "spark_cores", "spark_new_case_rows", "spark_series"]
 
 #: What each unit's piece holds: its series rows, its cases in the fit's baseline window (for the
 #: baseline check), or its cases up to the as-of date (to fit a model not yet fitted).
@@ -98,6 +98,22 @@ SCRATCH = Path("cache") / "spark"
 DRIVER_TABLES = frozenset({"observations"})
 
 
+def spark_cores(session: SparkSession) -> int:
+    """The cores Spark offers (its default parallelism)."""
+    return max(1, int(session.sparkContext.defaultParallelism))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Source:
+    """Where a job's rows come from and its pieces go: the session, the ledger state read, where
+    the executors find the data directory, and which batches (None: every batch of the table)."""
+
+    session: SparkSession
+    snapshot: Snapshot
+    location: str
+    entries: tuple[BatchEntry, ...] | None = None
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class _Job:
     """What each unit's function needs: the table, its indicators (all of one unit column, and
@@ -114,7 +130,8 @@ class _Job:
     check: bool = True
 
     def pieces(self, rows: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
-        """``(indicator, kind, frame)`` of the rows of one unit (or of none, for the schemas)."""
+        """``(indicator, kind, frame)`` of the rows of some units, each unit's rows whole (or of
+        no rows, for the schemas)."""
         rows = rows.select(stored_columns(self.table, rows.columns))
         if self.table not in CASE_TABLES:
             return [
@@ -175,17 +192,13 @@ def spark_series(
     built: dict[str, Series] = {}
     if on_driver:
         built |= build_all(snapshot, Catalogue(tuple(on_driver)), as_of=as_of, clock=clock)
-    for (table, unit_column, _), members in groups.items():
+    source = _Source(session, snapshot, location)
+    for (table, _, _), members in groups.items():
         job = _Job(table, tuple(members), {i.id: units[i.id] for i in members}, as_of, {})
-        read = functools.partial(current_records, session, snapshot, table, location=location)
         if table in CASE_TABLES:
-            built |= _cases(
-                session, read, job, unit_column, organisations, snapshot, clock, location
-            )
+            built |= _cases(source, job, organisations, clock)
         else:
-            pieces = _run(
-                session, read, job, unit_column, location=location, directory=snapshot.directory
-            )
+            pieces = _run(source, job)
             for item in members:
                 periods = pieces[item.id, SERIES]
                 built[item.id] = finish_periods(
@@ -208,48 +221,35 @@ def spark_new_case_rows(
     recorded fit, by id: what :func:`caresignal.monitor._series_build.new_case_rows` gives,
     built by Spark from those batches' files (a scan that carries its charts on reads them)."""
     items = tuple(indicators)
-    first = items[0]
     # Every date: the carried-on scan keeps the rows it needs, as with the local function.
     job = _Job(
-        first.table,
+        items[0].table,
         items,
         {i.id: tuple(units[i.id]) for i in items},
         dt.date.max,
         dict(fits),
         check=False,
     )
-    read = functools.partial(
-        current_records, session, snapshot, first.table, location=location, entries=new
-    )
-    pieces = _run(
-        session, read, job, first.unit_column, location=location, directory=snapshot.directory
-    )
+    pieces = _run(_Source(session, snapshot, location, new), job)
     return {item.id: pieces[item.id, SERIES] for item in items}
 
 
 def _cases(
-    session: SparkSession,
-    read: Any,
-    job: _Job,
-    unit_column: str,
-    organisations: pl.DataFrame,
-    snapshot: Snapshot,
-    clock: Clock,
-    location: str,
+    source: _Source, job: _Job, organisations: pl.DataFrame, clock: Clock
 ) -> dict[str, Series]:
     """The case series of one group of indicators: models fitted first where none is recorded."""
-    where: dict[str, Any] = {"location": location, "directory": snapshot.directory}
-    fits = {item.id: recorded_fit(snapshot.directory, item, False) for item in job.indicators}
+    directory = source.snapshot.directory
+    fits = {item.id: recorded_fit(directory, item, False) for item in job.indicators}
     unfitted = frozenset(
         item.id for item in job.indicators if item.risk_model is not None and fits[item.id] is None
     )
     if unfitted:
-        gathered = _run(session, read, _with(job, fits, unfitted), unit_column, **where)
+        gathered = _run(source, _with(job, fits, unfitted))
         for item in job.indicators:
             if item.id in unfitted:
                 cases = gathered[item.id, CASES]
-                fits[item.id] = fit_and_record(snapshot.directory, item, cases, job.as_of, clock)
-    pieces = _run(session, read, _with(job, fits, frozenset()), unit_column, **where)
+                fits[item.id] = fit_and_record(directory, item, cases, job.as_of, clock)
+    pieces = _run(source, _with(job, fits, frozenset()))
     built: dict[str, Series] = {}
     for item in job.indicators:
         fit = fits[item.id]
@@ -271,15 +271,7 @@ def _with(job: _Job, fits: Mapping[str, FitRecord | None], gather: frozenset[str
     return _Job(job.table, indicators, units, job.as_of, dict(fits), gather)
 
 
-def _run(
-    session: SparkSession,
-    read: Any,
-    job: _Job,
-    unit_column: str,
-    *,
-    location: str,
-    directory: Path,
-) -> dict[tuple[str, str], pl.DataFrame]:
+def _run(source: _Source, job: _Job) -> dict[tuple[str, str], pl.DataFrame]:
     """Run ``job`` on the executors over every watched unit's rows, each unit's rows whole in one
     partition; each (indicator, kind)'s pieces laid end to end in unit order (one with no piece
     is empty, with the schema the local code gives)."""
@@ -290,16 +282,19 @@ def _run(
         for name, kind, frame in job.pieces(empty_frame(table_schema(job.table)))
     }
     found: dict[tuple[str, str], list[tuple[str, pl.DataFrame]]] = {key: [] for key in templates}
-    rows = read()
+    session, directory = source.session, source.snapshot.directory
+    unit_column = job.indicators[0].unit_column  # one unit column for all the job's indicators
+    rows = current_records(
+        session, source.snapshot, job.table, location=source.location, entries=source.entries
+    )
     if rows is not None:
         if job.table in CASE_TABLES:  # only the columns the indicators read cross the shuffle
             rows = rows.select(*sorted(read_columns(job.indicators, rows.columns)))
         watched = sorted({code for codes in job.units.values() for code in codes})
-        cores = max(1, int(session.sparkContext.defaultParallelism))
-        slices = max(1, min(len(watched), cores * SLICES_PER_CORE))
+        slices = max(1, min(len(watched), spark_cores(session) * SLICES_PER_CORE))
         shared = session.sparkContext.broadcast(job)
         folder = SCRATCH / uuid.uuid4().hex
-        target = location.rstrip("/") + "/" + folder.as_posix()
+        target = source.location.rstrip("/") + "/" + folder.as_posix()
         pieces = (
             rows.filter(sf.col(unit_column).isin(watched))
             .repartition(slices, unit_column)
@@ -328,14 +323,11 @@ def _run(
             shutil.rmtree(directory / folder, ignore_errors=True)
     return {
         key: pl.concat(
-            [templates[key], *(piece for _, piece in sorted(parts, key=_first))], how="vertical"
+            [templates[key], *(piece for _, piece in sorted(parts, key=itemgetter(0)))],
+            how="vertical",
         ).rechunk()
         for key, parts in found.items()
     }
-
-
-def _first(pair: tuple[str, pl.DataFrame]) -> str:
-    return pair[0]
 
 
 def _partition_pieces(shared: Any, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

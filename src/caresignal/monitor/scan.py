@@ -44,7 +44,7 @@ from caresignal.monitor._scan_designs import (
     write_threshold_cache,
 )
 from caresignal.monitor._scan_indicator import full_indicator
-from caresignal.monitor._scan_resume import resume_all
+from caresignal.monitor._scan_resume import ResumeBackend, resume_all
 from caresignal.monitor._scan_state import IndicatorState, ScanState, read_state, write_state
 from caresignal.monitor._scan_types import (
     FINDING_COLUMNS,
@@ -91,29 +91,14 @@ Result = TypeVar("Result")
 OnProgress = Callable[[int, int, str], None]
 
 
-class Backend(Protocol):
-    """Where a scan's series are built and its per-series tasks run."""
+class Backend(ResumeBackend, Protocol):
+    """Where a scan's series are built and its per-series tasks run (``each``), and where a scan
+    that carries its charts on reads the new batches' cases (``new_case_rows``)."""
 
     def series(
         self, snapshot: Snapshot, catalogue: Catalogue, *, as_of: dt.date, clock: Clock
     ) -> Mapping[str, Series]:
         """Every indicator's series, by id."""
-        ...
-
-    def each(self, work: Callable[[Task], Result], tasks: Sequence[Task]) -> list[Result]:
-        """``[work(task) for task in tasks]``, in order; each task reads its own series only."""
-        ...
-
-    def new_case_rows(
-        self,
-        snapshot: Snapshot,
-        indicators: Sequence[Indicator],
-        units: Mapping[str, Sequence[str]],
-        new: tuple[BatchEntry, ...],
-        fits: Mapping[str, FitRecord | None],
-    ) -> dict[str, pl.DataFrame]:
-        """The indicators' cases in the batches ``new`` alone (none a correction), with their
-        predicted risks, by id: what a scan that carries its charts on reads."""
         ...
 
 

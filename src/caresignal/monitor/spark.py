@@ -39,7 +39,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from caresignal.errors import CaresignalError
 from caresignal.monitor._scan_carry_batch import CusumBatch
 from caresignal.monitor._scan_spc import SpcBatch
-from caresignal.monitor._spark_series import SLICES_PER_CORE, spark_new_case_rows, spark_series
+from caresignal.monitor._spark_series import (
+    SLICES_PER_CORE,
+    spark_cores,
+    spark_new_case_rows,
+    spark_series,
+)
 from caresignal.monitor.thresholds import ThresholdCache
 
 if TYPE_CHECKING:
@@ -157,7 +162,7 @@ class SparkBackend:
     @property
     def cores(self) -> int:
         """The cores Spark offers (its default parallelism)."""
-        return max(1, int(self.session.sparkContext.defaultParallelism))
+        return spark_cores(self.session)
 
     def series(
         self, snapshot: Snapshot, catalogue: Catalogue, *, as_of: dt.date, clock: Clock
